@@ -1,0 +1,1 @@
+"""Pure Raft consensus core: no I/O, no clock, no global randomness."""

@@ -1,0 +1,1 @@
+"""kubelab API server: stateless, Kubernetes wire format, over any Store."""

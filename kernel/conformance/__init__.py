@@ -1,0 +1,1 @@
+"""Conformance kits: generic test suites any implementation of a kernel interface runs."""
