@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     load_plugins()
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="kubelab", standalone_mode=False)
+        rv = command.main(args=argv, prog_name="kubelab", standalone_mode=False)
     except UserError as err:
         print(f"kubelab: {err.message}", file=sys.stderr)
         return err.exit_code
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(getattr(err, "exit_code", 2))
     except KeyboardInterrupt:
         return 130
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":

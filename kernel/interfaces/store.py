@@ -115,7 +115,7 @@ class RangeResult:
     count: int
     """Number of keys in the range, ignoring `limit`."""
     more: bool
-    """True when `limit` cut the result short."""
+    """True when `limit` cut the result short (always False with `count_only`)."""
     revision: int
     """The store's current revision when the read was served (etcd's header revision)."""
 
@@ -198,6 +198,7 @@ class TxnResult:
     revision: int
     """Revision after the txn (the txn's own revision if it wrote)."""
     responses: tuple[TxnOpResult, ...]
+    """One result per op of the branch that ran; each carries the txn's `revision`."""
 
 
 @attrs.frozen
@@ -332,7 +333,9 @@ class Store(Protocol):
         """Atomically: if every compare holds run `success`, else `failure`, as one revision.
 
         Reads in the branch see the writes before them in the same branch. Putting the same key
-        twice in one branch raises `InvalidRequestError` (etcd: "duplicate key given in txn").
+        twice in one branch, or putting a key that a delete in the same branch also covers,
+        raises `InvalidRequestError` (etcd: "duplicate key given in txn"); both branches are
+        checked before the compares run, and nothing is written.
         """
         ...
 
