@@ -1,0 +1,188 @@
+"""The search: Wing & Gong with Lowe's just-in-time linearization and a visited-set memo.
+
+Call and return events of one partition are laid out in time order in a doubly linked list
+(arrays `nxt`/`prv`, node 0 is the head). Walking the list, the search tries to linearize each
+call it meets; it can only meet a *return* once every operation still in the list before it
+has been tried, and reaching a return whose call is not yet linearized means the current
+prefix is a dead end, so it backtracks (undo the last linearized operation and try the next
+candidate after it). A linearized operation's call and return are unlinked ("lifted"), so the
+list always holds exactly the operations not yet placed. The memo holds every
+`(linearized-set, state)` pair already reached: the future of the search depends only on that
+pair, so meeting one again is pruned. The linearized set is a Python int used as a bitset.
+
+Indeterminate operations have no return node: nothing forces them to be placed, and the search
+stops as soon as every definite (`ok`) operation is placed. That is sound because a model's
+step must accept an indeterminate operation in any state, so the rest can go at the end.
+
+The loop is written for CPython speed: locals only, parallel lists instead of node objects,
+one `step` call and one set lookup per step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class SearchOutcome:
+    """What one search over one partition found."""
+
+    verdict: str
+    """`ok`, `illegal` or `unknown` (time limit reached)."""
+    steps: int
+    """Calls of the model's step function."""
+    order: tuple[int, ...]
+    """`ok`: a full linearization (positions in the partition's op list, definite ones placed
+    before any leftover indeterminate ones are omitted). `illegal`/`unknown`: the longest
+    linearizable prefix found."""
+    candidates: tuple[int, ...] = ()
+    """`illegal`: operations that could come next after `order` but none fits."""
+    blocking: int | None = None
+    """`illegal`: the definite operation whose return was reached without placing it."""
+
+
+def search(
+    calls: Sequence[float],
+    deadlines: Sequence[float | None],
+    inputs: Sequence[Any],
+    outputs: Sequence[Any],
+    step: Callable[[Any, Any, Any], tuple[bool, Any]],
+    init: Any,
+    deadline: float | None = None,
+) -> SearchOutcome:
+    """Decide whether the operations `i` (called at `calls[i]`, returned at `deadlines[i]` or
+    open when `None`) have a linearization under `step` from `init`.
+
+    `deadline` is a `time.perf_counter()` value after which the search gives up (`unknown`).
+    """
+    n = len(calls)
+    # ---- build the event list: calls before returns at equal times (they overlap) ----
+    events: list[tuple[float, int, int]] = []
+    for i in range(n):
+        events.append((calls[i], 0, i))
+        d = deadlines[i]
+        if d is not None:
+            events.append((d, 1, i))
+    events.sort()
+    m = len(events)
+    nxt = [0] * (m + 1)
+    prv = [0] * (m + 1)
+    node_op = [0] * (m + 1)
+    is_ret = [False] * (m + 1)
+    match = [-1] * (m + 1)
+    call_node = [0] * n
+    for k, (_t, kind, i) in enumerate(events, 1):
+        nxt[k - 1] = k
+        prv[k] = k - 1
+        node_op[k] = i
+        if kind:
+            is_ret[k] = True
+            match[call_node[i]] = k
+        else:
+            call_node[i] = k
+    nxt[m] = 0
+    prv[0] = m
+
+    remaining = sum(1 for d in deadlines if d is not None)
+    lin = 0
+    state = init
+    stack_node: list[int] = []
+    stack_state: list[Any] = []
+    seen: set[tuple[int, Any]] = set()
+    seen_add = seen.add
+    push_node = stack_node.append
+    push_state = stack_state.append
+    pop_node = stack_node.pop
+    pop_state = stack_state.pop
+    best: list[int] = []
+    best_len = 0
+    steps = 0
+    check_every = 1 << 13
+    next_check = check_every
+    clock = time.perf_counter
+    entry = nxt[0]
+    while remaining:
+        if not is_ret[entry]:
+            op = node_op[entry]
+            steps += 1
+            ok, new_state = step(state, inputs[op], outputs[op])
+            if ok:
+                new_lin = lin | (1 << op)
+                key = (new_lin, new_state)
+                if key not in seen:
+                    seen_add(key)
+                    push_node(entry)
+                    push_state(state)
+                    state = new_state
+                    lin = new_lin
+                    p = prv[entry]
+                    q = nxt[entry]
+                    nxt[p] = q
+                    prv[q] = p
+                    r = match[entry]
+                    if r >= 0:
+                        p = prv[r]
+                        q = nxt[r]
+                        nxt[p] = q
+                        prv[q] = p
+                        remaining -= 1
+                    if len(stack_node) > best_len:
+                        best = stack_node[:]
+                        best_len = len(best)
+                    entry = nxt[0]
+                    if steps >= next_check:
+                        next_check += check_every
+                        if deadline is not None and clock() > deadline:
+                            return _give_up("unknown", steps, best, node_op)
+                    continue
+            entry = nxt[entry]
+            continue
+        # reached a return: the prefix cannot be extended; undo the last choice
+        if not stack_node:
+            return _illegal(steps, best, node_op, events)
+        entry = pop_node()
+        state = pop_state()
+        op = node_op[entry]
+        lin ^= 1 << op
+        r = match[entry]
+        if r >= 0:
+            nxt[prv[r]] = r
+            prv[nxt[r]] = r
+            remaining += 1
+        nxt[prv[entry]] = entry
+        prv[nxt[entry]] = entry
+        entry = nxt[entry]
+        if steps >= next_check:
+            next_check += check_every
+            if deadline is not None and clock() > deadline:
+                return _give_up("unknown", steps, best, node_op)
+    return SearchOutcome("ok", steps, tuple(node_op[k] for k in stack_node))
+
+
+def _give_up(verdict: str, steps: int, best: list[int], node_op: list[int]) -> SearchOutcome:
+    return SearchOutcome(verdict, steps, tuple(node_op[k] for k in best))
+
+
+def _illegal(
+    steps: int,
+    best: list[int],
+    node_op: list[int],
+    events: list[tuple[float, int, int]],
+) -> SearchOutcome:
+    """Describe the dead end after the longest prefix: who could go next, who blocked."""
+    order = tuple(node_op[k] for k in best)
+    placed = set(order)
+    candidates: list[int] = []
+    blocking: int | None = None
+    for _t, kind, i in events:
+        if i in placed:
+            continue
+        if kind:
+            blocking = i
+            break
+        candidates.append(i)
+    return SearchOutcome("illegal", steps, order, tuple(candidates), blocking)

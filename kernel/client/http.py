@@ -1,0 +1,55 @@
+"""`HTTPClient`: the typed client over HTTP (httpx under trio).
+
+``async with open_http_client("http://127.0.0.1:6443") as client:`` or
+``open_http_client_from_kubeconfig(path)``. One pooled connection set per client; a bearer
+token, when given, goes in the Authorization header of every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+from kernel.client._raw_http import HTTPRaw
+from kernel.client._typed import TypedClient
+from kernel.client.kubeconfig import load_kubeconfig
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a non-watch request may take before it fails (indefinitely: it may have happened)."""
+
+
+class HTTPClient(TypedClient):
+    """A `Client` talking to an API server over HTTP."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        super().__init__(HTTPRaw(http))
+        self.http = http
+
+
+@asynccontextmanager
+async def open_http_client(url: str, *, token: str | None = None,
+                           timeout: float = DEFAULT_TIMEOUT,
+                           max_connections: int = 100) -> AsyncIterator[HTTPClient]:
+    """Open a client for the server at `url` for the duration of the block."""
+    headers = {"accept": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    limits = httpx.Limits(max_connections=max_connections,
+                          max_keepalive_connections=max_connections)
+    async with httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=timeout,
+                                 limits=limits, trust_env=False) as http:
+        yield HTTPClient(http)
+
+
+@asynccontextmanager
+async def open_http_client_from_kubeconfig(path: str | Path) -> AsyncIterator[HTTPClient]:
+    """Open a client for the current context of a kubeconfig file."""
+    config = load_kubeconfig(path)
+    async with open_http_client(config.server, token=config.token) as client:
+        yield client
+
+
+__all__ = ["HTTPClient", "open_http_client", "open_http_client_from_kubeconfig"]

@@ -1,0 +1,330 @@
+"""The stateful model test: random request sequences, every response compared with `StoreModel`.
+
+Hypothesis drives a `RuleBasedStateMachine` that sends the same puts, deletes, ranges (at the
+latest and at older revisions), txns, compactions, watch replays and lease grants/revokes to
+your store and to `StoreModel`, a sequential reference implementation of the contract, and
+fails on the first response (or error type) that differs. A failure prints the shortest
+sequence of requests that shows the difference, as a program you can read.
+
+Run it from a test file (plain sync test; no pytest-trio needed)::
+
+    from kernel.conformance.store_model import store_model_machine
+
+    TestMyStoreModel = store_model_machine(open_my_store).TestCase
+
+or from code: ``run_store_model_test(open_my_store)``. The store runs on a trio loop in a helper
+thread (one fresh store per example). Leases use a long TTL, so nothing expires mid-test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import trio
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from kernel.conformance._store_kit import StoreOpener
+from kernel.conformance._store_reference import StoreModel
+from kernel.conformance._trio_thread import StoreThread
+from kernel.interfaces.store import (
+    ALL_KEYS_FROM,
+    Compare,
+    DeleteOp,
+    PutOp,
+    RangeOp,
+    Store,
+    StoreError,
+    WatchEvent,
+    prefix_end,
+)
+
+KEYS = (b"a", b"a\x00", b"ab", b"b", b"c", b"\xff")
+"""A small key space so that requests collide, overlap and hit prefixes."""
+VALUES = (b"", b"x", b"y", b"\x00\xff")
+LEASE_IDS = (101, 102, 103)
+"""Explicit lease ids, so the store's and the model's leases line up."""
+LEASE_TTL = 3600
+"""Long enough that no lease expires during an example."""
+_WATCH_WAIT = 5.0
+_QUIET_WAIT = 0.002
+
+keys = st.sampled_from(KEYS)
+values = st.sampled_from(VALUES)
+
+
+@st.composite
+def range_ends(draw: st.DrawFn, key: bytes) -> bytes | None:
+    """None (one key), ALL_KEYS_FROM, the key's prefix end, or any key (maybe below it)."""
+    return draw(st.sampled_from([None, ALL_KEYS_FROM, prefix_end(key), *KEYS]))
+
+
+@st.composite
+def key_ranges(draw: st.DrawFn) -> tuple[bytes, bytes | None]:
+    """A (key, range_end) pair."""
+    key = draw(keys)
+    return key, draw(range_ends(key))
+
+
+@st.composite
+def compares(draw: st.DrawFn) -> Compare:
+    """A txn guard with an operand of the right type for its target."""
+    target = draw(st.sampled_from(["value", "version", "create_revision", "mod_revision"]))
+    op = draw(st.sampled_from(["=", "!=", "<", ">"]))
+    operand: bytes | int = draw(values) if target == "value" else draw(st.integers(0, 12))
+    return Compare(draw(keys), target, op, operand)  # type: ignore[arg-type]
+
+
+@st.composite
+def txn_ops(draw: st.DrawFn, *, leases: bool) -> RangeOp | PutOp | DeleteOp:
+    """One op of a txn branch."""
+    key, end = draw(key_ranges())
+    kind = draw(st.sampled_from(["range", "put", "delete"]))
+    if kind == "range":
+        return RangeOp(
+            key,
+            end,
+            limit=draw(st.integers(0, 3)),
+            keys_only=draw(st.booleans()),
+            count_only=draw(st.booleans()),
+        )
+    if kind == "put":
+        lease = draw(st.sampled_from((0, 0, *LEASE_IDS))) if leases else 0
+        return PutOp(key, draw(values), lease=lease, prev_kv=draw(st.booleans()))
+    return DeleteOp(key, end, prev_kv=draw(st.booleans()))
+
+
+def _outcome(call: Any) -> tuple[str, Any]:
+    """Run `call()`; return ("ok", result) or ("error", error class name)."""
+    try:
+        return "ok", call()
+    except StoreError as exc:
+        return "error", type(exc).__name__
+
+
+async def _watch_replay(
+    store: Store, key: bytes, end: bytes | None, *, start: int, prev_kv: bool, count: int
+) -> list[WatchEvent]:
+    """Open a watch from `start`, take `count` events, and check nothing more is waiting."""
+    async with store.watch(key, end, start_revision=start, prev_kv=prev_kv) as stream:
+        got = []
+        with trio.move_on_after(_WATCH_WAIT):
+            while len(got) < count:
+                got.append(await stream.__anext__())
+        with trio.move_on_after(_QUIET_WAIT):
+            got.append(await stream.__anext__())  # an extra event is a bug; shown in the diff
+        return got
+
+
+class StoreModelMachine(RuleBasedStateMachine):
+    """Compares a store with `StoreModel` request by request; subclass with `open_store` set."""
+
+    open_store: StoreOpener
+    leases: bool = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = StoreModel()
+        self.thread = StoreThread(type(self).open_store)
+        self.store = self.thread.start()
+
+    def teardown(self) -> None:
+        self.thread.close()
+
+    def _same(self, what: str, model_call: Any, store_call: Any) -> None:
+        expected = _outcome(model_call)
+        actual = _outcome(store_call)
+        assert actual == expected, f"{what}:\n  model: {expected!r}\n  store: {actual!r}"
+
+    def _revision(self, back: int) -> int:
+        """A revision `back` steps before the current one (-1: one in the future)."""
+        if back < 0:
+            return self.model.revision + 1
+        return max(1, self.model.revision - back)
+
+    @initialize()
+    def starts_empty(self) -> None:
+        status = self.thread.run(self.store.status)
+        assert (status.revision, status.compact_revision) == (1, 0), f"new store: {status}"
+
+    @rule(key=keys, value=values, prev_kv=st.booleans(), lease=st.sampled_from((0, *LEASE_IDS)))
+    def put(self, key: bytes, value: bytes, prev_kv: bool, lease: int) -> None:
+        if not self.leases:
+            lease = 0
+        self._same(
+            f"put({key!r}, {value!r}, lease={lease}, prev_kv={prev_kv})",
+            lambda: self.model.put(key, value, lease=lease, prev_kv=prev_kv),
+            lambda: self.thread.run(
+                lambda: self.store.put(key, value, lease=lease, prev_kv=prev_kv)
+            ),
+        )
+
+    @rule(span=key_ranges(), prev_kv=st.booleans())
+    def delete_range(self, span: tuple[bytes, bytes | None], prev_kv: bool) -> None:
+        key, end = span
+        self._same(
+            f"delete_range({key!r}, {end!r}, prev_kv={prev_kv})",
+            lambda: self.model.delete_range(key, end, prev_kv=prev_kv),
+            lambda: self.thread.run(lambda: self.store.delete_range(key, end, prev_kv=prev_kv)),
+        )
+
+    @rule(
+        span=key_ranges(),
+        back=st.one_of(st.none(), st.integers(-1, 8)),
+        limit=st.integers(0, 3),
+        keys_only=st.booleans(),
+        count_only=st.booleans(),
+    )
+    def range(
+        self,
+        span: tuple[bytes, bytes | None],
+        back: int | None,
+        limit: int,
+        keys_only: bool,
+        count_only: bool,
+    ) -> None:
+        key, end = span
+        revision = 0 if back is None else self._revision(back)
+        options = {
+            "revision": revision,
+            "limit": limit,
+            "keys_only": keys_only,
+            "count_only": count_only,
+        }
+        self._same(
+            f"range({key!r}, {end!r}, **{options})",
+            lambda: self.model.range(key, end, **options),  # type: ignore[arg-type]
+            lambda: self.thread.run(lambda: self.store.range(key, end, **options)),  # type: ignore[arg-type]
+        )
+
+    @rule(
+        guards=st.lists(compares(), max_size=2),
+        success=st.lists(txn_ops(leases=True), max_size=4),
+        failure=st.lists(txn_ops(leases=True), max_size=3),
+    )
+    def txn(self, guards: list[Compare], success: list[Any], failure: list[Any]) -> None:
+        if not self.leases:
+            success = [
+                PutOp(o.key, o.value, prev_kv=o.prev_kv) if isinstance(o, PutOp) else o
+                for o in success
+            ]
+            failure = [
+                PutOp(o.key, o.value, prev_kv=o.prev_kv) if isinstance(o, PutOp) else o
+                for o in failure
+            ]
+        self._same(
+            f"txn({guards!r}, {success!r}, {failure!r})",
+            lambda: self.model.txn(guards, success, failure),
+            lambda: self.thread.run(lambda: self.store.txn(guards, success, failure)),
+        )
+
+    @rule(back=st.integers(-1, 6))
+    def compact(self, back: int) -> None:
+        revision = self._revision(back)
+        self._same(
+            f"compact({revision})",
+            lambda: self.model.compact(revision),
+            lambda: self.thread.run(lambda: self.store.compact(revision)),
+        )
+
+    @rule(span=key_ranges(), back=st.integers(0, 10), prev_kv=st.booleans())
+    def watch_replay(self, span: tuple[bytes, bytes | None], back: int, prev_kv: bool) -> None:
+        key, end = span
+        start = self._revision(back)
+        what = f"events of watch({key!r}, {end!r}, start_revision={start}, prev_kv={prev_kv})"
+        expected = _outcome(
+            lambda: self.model.events(key, end, start_revision=start, prev_kv=prev_kv)
+        )
+        count = len(expected[1]) if expected[0] == "ok" else 0
+        actual = _outcome(
+            lambda: self.thread.run(
+                lambda: _watch_replay(
+                    self.store, key, end, start=start, prev_kv=prev_kv, count=count
+                )
+            )
+        )
+        assert actual == expected, f"{what}:\n  model: {expected!r}\n  store: {actual!r}"
+
+    @precondition(lambda self: self.leases)
+    @rule(lease_id=st.sampled_from(LEASE_IDS))
+    def lease_grant(self, lease_id: int) -> None:
+        self._same(
+            f"lease_grant({LEASE_TTL}, {lease_id})",
+            lambda: self.model.lease_grant(LEASE_TTL, lease_id),
+            lambda: self.thread.run(self.store.lease_grant, LEASE_TTL, lease_id),
+        )
+
+    @precondition(lambda self: self.leases)
+    @rule(lease_id=st.sampled_from(LEASE_IDS))
+    def lease_revoke(self, lease_id: int) -> None:
+        self._same(
+            f"lease_revoke({lease_id})",
+            lambda: self.model.lease_revoke(lease_id),
+            lambda: self.thread.run(self.store.lease_revoke, lease_id),
+        )
+
+    @precondition(lambda self: self.leases)
+    @rule(lease_id=st.sampled_from(LEASE_IDS))
+    def lease_keys(self, lease_id: int) -> None:
+        status = self.thread.run(lambda: self.store.lease_time_to_live(lease_id, keys=True))
+        if lease_id in self.model.leases:
+            expected = (self.model.leases[lease_id], self.model.lease_keys(lease_id))
+            assert (status.granted_ttl, status.keys) == expected, f"lease {lease_id}: {status}"
+        else:
+            assert status.ttl == -1, f"time-to-live of a lease that does not exist: {status}"
+
+    @invariant()
+    def same_status(self) -> None:
+        status = self.thread.run(self.store.status)
+        assert status == self.model.status(), f"status: model {self.model.status()}, store {status}"
+
+
+DEFAULT_SETTINGS = settings(
+    max_examples=60,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+"""Settings the machine's TestCase uses unless you pass others."""
+
+
+def store_model_machine(
+    open_store: StoreOpener, *, leases: bool = True, test_settings: settings | None = None
+) -> type[StoreModelMachine]:
+    """A state machine class comparing stores from `open_store` with the model.
+
+    Use its ``.TestCase`` as a test class. `leases=False` leaves leases out (for a store that
+    does not implement them yet).
+    """
+    machine = type(
+        "StoreModelTest",
+        (StoreModelMachine,),
+        {"open_store": staticmethod(open_store), "leases": leases},
+    )
+    machine.TestCase.settings = test_settings or DEFAULT_SETTINGS
+    return machine
+
+
+def run_store_model_test(
+    open_store: StoreOpener, *, leases: bool = True, test_settings: settings | None = None
+) -> None:
+    """Run the stateful model test now; raises on the first difference (with its history)."""
+    machine = store_model_machine(open_store, leases=leases)
+    run_state_machine_as_test(machine, settings=test_settings or DEFAULT_SETTINGS)
+
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "StoreModel",
+    "StoreModelMachine",
+    "run_store_model_test",
+    "store_model_machine",
+]
