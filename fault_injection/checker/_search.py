@@ -20,6 +20,7 @@ one `step` call and one set lookup per step.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -68,6 +69,7 @@ def search(
         if d is not None:
             events.append((d, 1, i))
     events.sort()
+    _order_runs(events, deadlines)
     m = len(events)
     nxt = [0] * (m + 1)
     prv = [0] * (m + 1)
@@ -92,12 +94,15 @@ def search(
     state = init
     stack_node: list[int] = []
     stack_state: list[Any] = []
+    stack_noop: list[bool] = []
     seen: set[tuple[int, Any]] = set()
     seen_add = seen.add
     push_node = stack_node.append
     push_state = stack_state.append
     pop_node = stack_node.pop
     pop_state = stack_state.pop
+    push_noop = stack_noop.append
+    pop_noop = stack_noop.pop
     best: list[int] = []
     best_len = 0
     steps = 0
@@ -113,10 +118,12 @@ def search(
             if ok:
                 new_lin = lin | (1 << op)
                 key = (new_lin, new_state)
+                noop = new_state is state or new_state == state
                 if key not in seen:
                     seen_add(key)
                     push_node(entry)
                     push_state(state)
+                    push_noop(noop)
                     state = new_state
                     lin = new_lin
                     p = prv[entry]
@@ -139,28 +146,62 @@ def search(
                         if deadline is not None and clock() > deadline:
                             return _give_up("unknown", steps, best, node_op)
                     continue
-            entry = nxt[entry]
-            continue
-        # reached a return: the prefix cannot be extended; undo the last choice
-        if not stack_node:
-            return _illegal(steps, best, node_op, events)
-        entry = pop_node()
-        state = pop_state()
-        op = node_op[entry]
-        lin ^= 1 << op
-        r = match[entry]
-        if r >= 0:
-            nxt[prv[r]] = r
-            prv[nxt[r]] = r
-            remaining += 1
-        nxt[prv[entry]] = entry
-        prv[nxt[entry]] = entry
+                if not noop:
+                    entry = nxt[entry]
+                    continue
+                # a state-preserving op whose successor was already refuted: so is this node
+            else:
+                entry = nxt[entry]
+                continue
+        # reached a return (or a refuted no-op): the prefix cannot be extended; undo choices.
+        # A popped no-op needs no alternatives: it could go first in any linearization from
+        # its node, so the node fails with it and we keep popping.
+        while True:
+            if not stack_node:
+                return _illegal(steps, best, node_op, events)
+            entry = pop_node()
+            state = pop_state()
+            op = node_op[entry]
+            lin ^= 1 << op
+            r = match[entry]
+            if r >= 0:
+                nxt[prv[r]] = r
+                prv[nxt[r]] = r
+                remaining += 1
+            nxt[prv[entry]] = entry
+            prv[nxt[entry]] = entry
+            if not pop_noop():
+                break
         entry = nxt[entry]
         if steps >= next_check:
             next_check += check_every
             if deadline is not None and clock() > deadline:
                 return _give_up("unknown", steps, best, node_op)
     return SearchOutcome("ok", steps, tuple(node_op[k] for k in stack_node))
+
+
+def _order_runs(events: list[tuple[float, int, int]], deadlines: Sequence[float | None]) -> None:
+    """Sort each run of consecutive calls by return time (open operations last), in place.
+
+    The candidates at any point are the calls before the first unplaced return, a union of
+    whole runs, so this only changes the order in which candidates are tried: the most urgent
+    (earliest return) first, which finds a linearization sooner on crowded histories.
+    """
+    inf = math.inf
+    start = 0
+    m = len(events)
+    while start < m:
+        if events[start][1]:
+            start += 1
+            continue
+        end = start
+        while end < m and not events[end][1]:
+            end += 1
+        if end - start > 1:
+            run = events[start:end]
+            run.sort(key=lambda e: (inf if deadlines[e[2]] is None else deadlines[e[2]], e[0]))
+            events[start:end] = run
+        start = end
 
 
 def _give_up(verdict: str, steps: int, best: list[int], node_op: list[int]) -> SearchOutcome:

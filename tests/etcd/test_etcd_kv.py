@@ -82,14 +82,18 @@ async def test_txn_branches_and_per_op_results_carry_the_txn_revision(store: Etc
     assert result.revision == 3
     put, read, delete = result.responses
     assert put == PutResult(revision=3, prev_kv=None)
-    assert isinstance(read, RangeResult) and read.kvs[0].value == b"x" and read.revision == 3
+    assert isinstance(read, RangeResult)
+    assert read.kvs[0].value == b"x"
+    assert read.revision == 3
     assert delete == DeleteResult(revision=3, deleted=0)
     failed = await store.txn(
         [Compare(b"a", "mod_revision", ">", 100)], [PutOp(b"a", b"no")], [RangeOp(b"a")]
     )
-    assert not failed.succeeded and failed.revision == 3
+    assert not failed.succeeded
+    assert failed.revision == 3
     (read,) = failed.responses
-    assert isinstance(read, RangeResult) and read.kvs[0].value == b"1"
+    assert isinstance(read, RangeResult)
+    assert read.kvs[0].value == b"1"
 
 
 @pytest.mark.parametrize(

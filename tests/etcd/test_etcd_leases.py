@@ -11,7 +11,8 @@ from kernel.interfaces.store import EventType, InvalidRequestError, LeaseNotFoun
 
 async def test_grant_with_and_without_an_id(store: EtcdStore) -> None:
     chosen = await store.lease_grant(5)
-    assert chosen.id > 0 and chosen.ttl == 5
+    assert chosen.id > 0
+    assert chosen.ttl == 5
     fixed = await store.lease_grant(5, lease_id=777)
     assert (fixed.id, fixed.ttl) == (777, 5)
     with pytest.raises(InvalidRequestError, match="lease already exists"):

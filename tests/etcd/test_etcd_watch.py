@@ -42,7 +42,8 @@ async def test_watch_from_now_sees_writes_made_after_entering(store: EtcdStore) 
         (EventType.PUT, b"p/a", b"2", 4),
         (EventType.DELETE, b"p/a", b"", 5),
     ]
-    assert seen[1].prev_kv is not None and seen[1].prev_kv.value == b"1"
+    assert seen[1].prev_kv is not None
+    assert seen[1].prev_kv.value == b"1"
     assert (seen[2].kv.create_revision, seen[2].kv.version) == (0, 0)
 
 
@@ -111,14 +112,14 @@ async def test_watch_resumes_without_gaps_when_its_member_dies(etcd3: LocalEtcd)
     async with (
         open_etcd_store(etcd3.endpoints) as watching,
         open_etcd_store(etcd3.endpoints[1:]) as writing,
+        watching.watch(b"k") as events,
     ):
-        async with watching.watch(b"k") as events:
-            await writing.put(b"k", b"1")
-            (first,) = await _take(events, 1)
-            etcd3.kill(0)  # the member serving the watch stream (maybe the leader)
-            await _wait_for_leader(writing)
-            await writing.put(b"k", b"2")
-            await writing.put(b"k", b"3")
-            rest = await _take(events, 2)
+        await writing.put(b"k", b"1")
+        (first,) = await _take(events, 1)
+        etcd3.kill(0)  # the member serving the watch stream (maybe the leader)
+        await _wait_for_leader(writing)
+        await writing.put(b"k", b"2")
+        await writing.put(b"k", b"3")
+        rest = await _take(events, 2)
     assert [e.kv.value for e in (first, *rest)] == [b"1", b"2", b"3"]
     assert [e.revision for e in rest] == [first.revision + 1, first.revision + 2]

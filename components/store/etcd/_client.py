@@ -1,10 +1,10 @@
 """JSON calls to an etcd cluster's gateway with endpoint failover and definite/indefinite errors.
 
 One `GatewayClient` holds a keep-alive pool per endpoint and sends every call to the current
-endpoint. When a request certainly was not delivered (connection refused, or a read that
-failed in any way), it moves on to the next endpoint and tries again, once per endpoint. A
-write whose response was lost is never retried: it raises `StoreUnavailableError(definite=
-False)`, because etcd may have applied it.
+endpoint. When a request certainly was not delivered or applied (connection refused, a
+member answering "no leader", or a read that failed in any way), it moves on to the next
+endpoint and tries again, once per endpoint. A write whose response was lost is never
+retried: it raises `StoreUnavailableError(definite=False)`, because etcd may have applied it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import trio
 
-from components.store.etcd._errors import EtcdServerError
+from components.store.etcd._errors import EtcdErrorKind, EtcdServerError
 from components.store.etcd._http import (
     ConnectionPool,
     Endpoint,
@@ -43,6 +43,18 @@ def _decode_body(response: Response, path: str) -> Json:
             definite=False,
         )
     return message
+
+
+def _try_next_member(error: EtcdServerError, *, write: bool) -> bool:
+    """Tell whether another member may serve a call this member refused.
+
+    A member without a leader (cut off from its peers) refuses before proposing anything, so
+    any call may go to the next member; a read refused for any unavailability reason may too,
+    since a read changes nothing. A write that may have been proposed is never re-sent.
+    """
+    if error.kind is EtcdErrorKind.UNAVAILABLE_DEFINITE:
+        return True
+    return not write and error.kind is EtcdErrorKind.UNAVAILABLE
 
 
 def server_error(status: int, message: Json) -> EtcdServerError:
@@ -71,10 +83,18 @@ class GatewayClient:
 
     @classmethod
     def from_urls(cls, urls: str | Sequence[str], **options: float) -> GatewayClient:
-        """Build from a URL, a comma-separated list, or a sequence of URLs."""
-        if isinstance(urls, str):
-            urls = [u.strip() for u in urls.split(",") if u.strip()]
-        return cls(tuple(Endpoint.parse(u) for u in urls), **options)
+        """Build from a URL, a comma-separated list ("URL,URL"), or a sequence of either.
+
+        Raises ValueError naming the bad endpoint (or saying none was given).
+        """
+        items = [urls] if isinstance(urls, str) else list(urls)
+        parsed = []
+        for item in items:
+            if not isinstance(item, str):
+                # ValueError like every other endpoint mistake, so callers catch one type.
+                raise ValueError(f"etcd endpoints: expected URL strings, got {item!r}")  # noqa: TRY004
+            parsed += [Endpoint.parse(u.strip()) for u in item.split(",") if u.strip()]
+        return cls(tuple(parsed), **options)
 
     def _order(self) -> list[int]:
         n = len(self._pools)
@@ -105,11 +125,15 @@ class GatewayClient:
                 self._current = (index + 1) % len(self._pools)
                 continue
             message = _decode_body(response, path)
-            if response.status != 200:
-                raise server_error(response.status, message)
-            return message
+            if response.status == 200:
+                return message
+            error = server_error(response.status, message)
+            if not _try_next_member(error, write=write):
+                raise error
+            failures.append(f"{pool.endpoint.url}: {error.message}")
+            self._current = (index + 1) % len(self._pools)
         raise StoreUnavailableError(
-            "no etcd endpoint answered: " + "; ".join(failures), definite=True
+            "no etcd endpoint could serve the request: " + "; ".join(failures), definite=True
         )
 
     @asynccontextmanager
@@ -142,7 +166,7 @@ class GatewayClient:
                         await messages.aclose()
                 return
         raise StoreUnavailableError(
-            "no etcd endpoint answered: " + "; ".join(failures), definite=True
+            "no etcd endpoint could serve the request: " + "; ".join(failures), definite=True
         )
 
     async def aclose(self) -> None:

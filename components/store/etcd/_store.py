@@ -46,7 +46,7 @@ _PROBE_KEY = b"\0"
 
 
 def _start_key(key: bytes, range_end: bytes | None) -> bytes:
-    """etcd rejects an empty key even for a range; b"\\0" selects the same keys then."""
+    """Map an empty start key to the NUL key: etcd rejects an empty key; NUL selects the same."""
     return b"\0" if key == b"" and range_end is not None else key
 
 
@@ -68,8 +68,7 @@ def _check_compare(compare: Compare) -> None:
     if wants_bytes != isinstance(compare.operand, bytes) or isinstance(compare.operand, bool):
         kind = "bytes" if wants_bytes else "an int"
         raise InvalidRequestError(
-            f"Compare.operand for target {compare.target!r} must be {kind}, "
-            f"got {compare.operand!r}"
+            f"Compare.operand for target {compare.target!r} must be {kind}, got {compare.operand!r}"
         )
 
 
@@ -85,7 +84,7 @@ def _check_op(op: TxnOp) -> TxnOp:
 
 
 def _check_from_key_deletes(branch: Sequence[TxnOp]) -> None:
-    """Reject a put inside a `range_end=b"\0"` delete of the same branch, as the contract does.
+    r"""Reject a put inside a `range_end=b"\0"` delete of the same branch, as the contract does.
 
     etcd 3.4's duplicate-key check treats such a delete as the empty interval [key, "\0")
     and lets the txn through; every other put/delete overlap etcd rejects itself.
@@ -146,7 +145,7 @@ class EtcdStore:
         return True
 
     async def _compact_revision(self) -> int:
-        """etcd's compaction boundary, which no v3 call reports directly.
+        """Find etcd's compaction boundary, which no v3 call reports directly.
 
         Reads at `r` fail exactly when `r` is below the boundary, so a binary search over
         revisions finds it, starting from the highest boundary seen before (usually one

@@ -8,8 +8,8 @@ stream breaks, the watch is re-created from the revision after the last event de
 the next endpoint), so events stay gap- and duplicate-free; only when that fails too does the
 iterator raise `StoreUnavailableError`. etcd delivers the events of one txn in the order of
 its ops; they are re-sorted by key, as the contract asks (one revision never spans two etcd
-messages, since the watch does not ask for fragments). Leaving the block closes the HTTP stream, which ends
-the watch inside etcd.
+messages, since the watch does not ask for fragments). Leaving the block closes the HTTP
+stream, which ends the watch inside etcd.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import attrs
 import trio
 
 from components.store.etcd._client import GatewayClient, Json
-from components.store.etcd._errors import EtcdServerError
 from components.store.etcd._codec import as_int, b64, decode_event, header_revision
+from components.store.etcd._errors import EtcdServerError
 from kernel.interfaces.store import CompactedError, StoreUnavailableError, WatchEvent
 
 RESUME_ATTEMPTS = 3
