@@ -66,7 +66,7 @@ class SimHarness:
 
 @pytest.fixture
 def kubelab_seed(request: pytest.FixtureRequest) -> int:
-    """This test's seed: `--kubelab-seed`, or a stable one derived from the test id."""
+    """The seed of the test: `--kubelab-seed`, or a stable one derived from the test id."""
     given = request.config.getoption("--kubelab-seed")
     return _default_seed(request.node.nodeid) if given is None else int(given)
 
@@ -120,7 +120,7 @@ def check_linearizable(request: pytest.FixtureRequest) -> Callable[..., CheckRes
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item) -> Iterator[None]:
     """Add the replay command to the report of a failed test that used `sim`."""
     outcome = yield
     report = outcome.get_result()

@@ -81,7 +81,7 @@ class NodeHost(Protocol):
 
     @property
     def disk(self) -> HostDisk:
-        """This host's disk; it outlives a crash of the program."""
+        """The disk of this host; it outlives a crash of the program."""
         ...
 
     def now(self) -> float:

@@ -388,7 +388,7 @@ def store_command(
         "", help="Bench an existing etcd at URL,... instead of starting one."
     ),
     compare_clients: bool = typer.Option(
-        False, help="Also time raw etcd puts through kubelab's HTTP pool vs httpx."
+        False, help="Also time raw etcd puts per HTTP client: kubelab's pool, h11, httpx."
     ),
     json_path: Path | None = typer.Option(None, "--json", help="Also write the results here."),
 ) -> None:
@@ -437,11 +437,11 @@ def store_command(
 def _user_error(exc: BaseException) -> UserError | None:
     """A one-line UserError for a store that cannot be reached or started (None otherwise)."""
     from components.store.etcd import LocalEtcdError
-    from kernel.interfaces.store import StoreUnavailableError
+    from kernel.interfaces.store import InvalidRequestError, StoreUnavailableError
 
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
-    if isinstance(exc, LocalEtcdError | StoreUnavailableError | ValueError):
+    if isinstance(exc, LocalEtcdError | StoreUnavailableError | InvalidRequestError | ValueError):
         return UserError(f"bench store: {str(exc).splitlines()[0]}")
     return None
 

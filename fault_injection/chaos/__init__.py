@@ -6,6 +6,7 @@ See `docs/fault-injection.md` (The chaos runner).
 from __future__ import annotations
 
 from fault_injection.chaos.config import ChaosConfig
+from fault_injection.chaos.hosted_system import HostedSystem, NodeProgram
 from fault_injection.chaos.runner import (
     EXIT_ANOMALY,
     EXIT_UNKNOWN,
@@ -27,6 +28,8 @@ __all__ = [
     "ChaosConfig",
     "ChaosConfigError",
     "ChaosOutcome",
+    "HostedSystem",
+    "NodeProgram",
     "StoreSystem",
     "System",
     "build_system",

@@ -2,7 +2,8 @@
 
 Exit code: 0 every run valid, 1 an anomaly (illegal history or not live), 2 unknown (the
 check ran out of time). With `--out DIR` each run writes `history.jsonl`, `timeline.json`,
-`summary.json` and `report.html` (under `DIR/seed-N/` with `--seeds`).
+`summary.json`, `report.html` and `checker.html` (the checker's own timeline), under
+`DIR/seed-N/` with `--seeds`.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from fault_injection.chaos.runner import (
     run_chaos,
     summary,
 )
-from fault_injection.checker import write_history
+from fault_injection.checker import write_history, write_html
 from fault_injection.maelstrom import BinNodeError
 from fault_injection.nemesis import NemesisSpecError, parse_duration
+from fault_injection.workloads import workload
 from kernel.cli.errors import UserError
 
 
@@ -55,12 +57,14 @@ def _duration(flag: str, text: str) -> float:
 
 
 def save(outcome: ChaosOutcome, out: Path) -> None:
-    """Write a run's history, fault timeline, summary and report into `out`."""
+    """Write a run's history, fault timeline, summary, report and the checker's page to `out`."""
     out.mkdir(parents=True, exist_ok=True)
     write_history(outcome.history, out / "history.jsonl")
     (out / "timeline.json").write_text(outcome.timeline.to_json(indent=2) + "\n")
     (out / "summary.json").write_text(json.dumps(summary(outcome), indent=2) + "\n")
     (out / "report.html").write_text(render_report(outcome), encoding="utf-8")
+    model = workload(outcome.config.workload).model()
+    write_html(out / "checker.html", outcome.history, model, outcome.result)
 
 
 def _verdict_lines(outcome: ChaosOutcome) -> list[str]:
@@ -73,9 +77,11 @@ def _verdict_lines(outcome: ChaosOutcome) -> list[str]:
         f"latency of ok operations: {lat}",
         f"faults injected: {faults}",
     ]
-    for part in outcome.result.partitions:
-        if part.reason:
-            lines.append(f"anomaly: {part.label + ': ' if part.label else ''}{part.reason}")
+    lines.extend(
+        f"anomaly: {part.label + ': ' if part.label else ''}{part.reason}"
+        for part in outcome.result.partitions
+        if part.reason
+    )
     if s["missing_final_reads"]:
         lines.append("no final read succeeded for: " + "; ".join(s["missing_final_reads"]))
     return lines
@@ -101,16 +107,24 @@ def _run(config: ChaosConfig, out: Path | None) -> ChaosOutcome:
 
 def register(app: typer.Typer) -> None:
     """Add `kubelab chaos run` to the root app."""
-    chaos = typer.Typer(name="chaos", help="Chaos testing in the simulated world.",
-                        no_args_is_help=True)
+    chaos = typer.Typer(
+        name="chaos", help="Chaos testing in the simulated world.", no_args_is_help=True
+    )
     app.add_typer(chaos, name="chaos")
 
     @chaos.command("run")
-    def run(
-        store: str = typer.Option("memory", help="memory | unsafe | a kubelab.store name | "
-                                  "module:attr"),
-        bin: str | None = typer.Option(None, "--bin", help="A Maelstrom node program (any "
-                                       "language) to run instead of a store."),
+    def run(  # noqa: PLR0917 - typer maps each parameter to a CLI option
+        store: str = typer.Option(
+            "memory", help="memory | unsafe | a kubelab.store name | module:attr"
+        ),
+        bin: str | None = typer.Option(
+            None, "--bin", help="A Maelstrom node program (any language) to run instead of a store."
+        ),
+        program: str | None = typer.Option(
+            None,
+            "--program",
+            help="A kernel.hosting node program (module:attr) to run on every node.",
+        ),
         workload: str = typer.Option("register", help="register | cas | lin-kv | kv | store"),
         nemesis: str = typer.Option("none", help="Comma-separated faults, e.g. partition,kill"),
         nemesis_interval: str = typer.Option("5s", help="Period of each fault, e.g. 5s"),
@@ -129,16 +143,24 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a system under a workload and a nemesis in virtual time; check the history."""
         config = ChaosConfig(
-            store=store, bin=bin, workload=workload, nemesis=nemesis,
+            store=store,
+            bin=bin,
+            program=program,
+            workload=workload,
+            nemesis=nemesis,
             nemesis_interval=_duration("--nemesis-interval", nemesis_interval),
-            nodes=nodes, clients=clients, rate=rate,
+            nodes=nodes,
+            clients=clients,
+            rate=rate,
             timeout=_duration("--timeout", timeout),
             duration=_duration("--duration", duration),
             recovery=_duration("--recovery", recovery),
             liveness=_duration("--liveness", liveness),
-            latency=latency, seed=seed, check_timeout=check_timeout,
+            latency=latency,
+            seed=seed,
+            check_timeout=check_timeout,
         )
-        console = Console()
+        console = Console(soft_wrap=True)  # replay commands stay on one line
         if seeds is None:
             with console.status(f"running seed {seed} ({config.duration:g} virtual s)..."):
                 outcome = _run(config, out)
@@ -147,8 +169,7 @@ def register(app: typer.Typer) -> None:
             if out is not None:
                 console.print(f"wrote {out}/report.html", highlight=False, markup=False)
             if outcome.exit_code != EXIT_VALID:
-                console.print(f"replay: {outcome.replay_command()}", highlight=False,
-                              markup=False)
+                console.print(f"replay: {outcome.replay_command()}", highlight=False, markup=False)
             raise typer.Exit(outcome.exit_code)
         seed_list = parse_seeds(seeds)
         table = Table(title=f"kubelab chaos: {len(seed_list)} seeds")
@@ -168,17 +189,29 @@ def register(app: typer.Typer) -> None:
                 c = outcome.counts()
                 p50 = outcome.latencies().get("p50")
                 table.add_row(
-                    str(s), outcome.verdict, str(c["ok"]), str(c["fail"]), str(c["info"]),
+                    str(s),
+                    outcome.verdict,
+                    str(c["ok"]),
+                    str(c["fail"]),
+                    str(c["info"]),
                     "-" if p50 is None else f"{p50 * 1000:.1f}",
-                    str(sum(outcome.timeline.counts().values())), outcome.trace_digest[:12],
+                    str(sum(outcome.timeline.counts().values())),
+                    outcome.trace_digest[:12],
                 )
                 progress.advance(bar)
         console.print(table)
         for outcome in failing:
-            console.print(f"seed {outcome.config.seed} {outcome.verdict}: replay with "
-                          f"{outcome.replay_command()}", highlight=False, markup=False)
-        console.print(f"{len(seed_list) - len(failing)}/{len(seed_list)} seeds valid",
-                      highlight=False, markup=False)
+            console.print(
+                f"seed {outcome.config.seed} {outcome.verdict}: replay with "
+                f"{outcome.replay_command()}",
+                highlight=False,
+                markup=False,
+            )
+        console.print(
+            f"{len(seed_list) - len(failing)}/{len(seed_list)} seeds valid",
+            highlight=False,
+            markup=False,
+        )
         raise typer.Exit(_exit_code(codes))
 
 

@@ -19,6 +19,8 @@ class ChaosConfig:
     """A `kubelab.store` name or `module:attr`, or `unsafe` (the test store that must fail)."""
     bin: str | None = None
     """A Maelstrom node program (command line) instead of a store."""
+    program: str | None = None
+    """A `kernel.hosting` node program (`module:attr`, ``async def main(host)``) instead."""
     workload: str = "register"
     nemesis: str = "none"
     """Comma-separated nemesis names (see `fault_injection.nemesis.parse_nemesis`)."""
@@ -46,11 +48,12 @@ class ChaosConfig:
         args = ["kubelab", "chaos", "run"]
         if self.bin is not None:
             args += ["--bin", self.bin]
+        elif self.program is not None:
+            args += ["--program", self.program]
         else:
             args += ["--store", self.store]
         args += ["--workload", self.workload, "--nemesis", self.nemesis or "none"]
-        if self.nemesis and self.nemesis != "none":
-            args += ["--nemesis-interval", _seconds(self.nemesis_interval)]
+        args += ["--nemesis-interval", _seconds(self.nemesis_interval)]
         defaults = ChaosConfig()
         for flag, attr in (
             ("--nodes", "nodes"),

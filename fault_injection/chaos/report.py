@@ -91,17 +91,25 @@ def _operations(outcome: ChaosOutcome, end: float, culprit: set[int]) -> str:
 
 
 def _latency(outcome: ChaosOutcome, end: float) -> str:
-    pts = [(op.call, op.ret - op.call) for op in outcome.history.operations
-           if op.outcome is Outcome.OK and op.ret is not None]
+    pts = [
+        (op.call, op.ret - op.call)
+        for op in outcome.history.operations
+        if op.outcome is Outcome.OK and op.ret is not None
+    ]
     height = 160.0
     top = max((lat for _, lat in pts), default=1.0) or 1.0
+
     def y(lat: float) -> float:
         return height - 4 - (height - 8) * lat / top
+
     dots = "".join(
-        f'<circle cx="{_x(t, end):.1f}" cy="{y(lat):.1f}" r="1.6" fill="#2b5da8"/>' for t, lat in pts
+        f'<circle cx="{_x(t, end):.1f}" cy="{y(lat):.1f}" r="1.6" fill="#2b5da8"/>'
+        for t, lat in pts
     )
-    labels = (f'<text x="4" y="12" font-size="11">{top * 1000:.0f} ms</text>'
-              f'<text x="4" y="{height - 4}" font-size="11">0</text>')
+    labels = (
+        f'<text x="4" y="12" font-size="11">{top * 1000:.0f} ms</text>'
+        f'<text x="4" y="{height - 4}" font-size="11">0</text>'
+    )
     return _panel("Latency of ok operations", height, end, labels + dots, outcome)
 
 
@@ -125,8 +133,9 @@ def _throughput(outcome: ChaosOutcome, end: float) -> str:
                     f'fill="{color}"><title>{i}s: {counts[kind][i]} {kind}</title></rect>'
                 )
                 base -= h
-    return _panel("Throughput (operations completed per second)", height, end,
-                  "".join(parts), outcome)
+    return _panel(
+        "Throughput (operations completed per second)", height, end, "".join(parts), outcome
+    )
 
 
 def render_report(outcome: ChaosOutcome) -> str:
@@ -158,17 +167,30 @@ def render_report(outcome: ChaosOutcome) -> str:
             ("replay", s["replay"]),
         )
     )
-    legend = " ".join(
-        f'<span style="background:{c};color:white;padding:1px 6px">{k}</span>'
-        for k, c in _COLORS.items()
-    ) + ' <span style="background:#d00000;color:white;padding:1px 6px">culprit</span>'
+    legend = (
+        " ".join(
+            f'<span style="background:{c};color:white;padding:1px 6px">{k}</span>'
+            for k, c in _COLORS.items()
+        )
+        + ' <span style="background:#d00000;color:white;padding:1px 6px">culprit</span>'
+    )
+    kinds = sorted({a.kind for a in outcome.history.annotations})
+    legend += " &nbsp; faults: " + (
+        " ".join(
+            f'<span style="background:{_FAULT_COLORS[i % len(_FAULT_COLORS)]};opacity:0.5;'
+            f'padding:1px 6px">{esc(k)}</span>'
+            for i, k in enumerate(kinds)
+        )
+        or "none"
+    )
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>kubelab chaos report</title>"
         "<style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}"
         "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}"
         "h2{font-size:15px;margin:18px 0 4px}</style></head><body>"
         f"<h1>kubelab chaos: {esc(s['verdict'])}</h1><table>{rows}</table>"
-        f"<p>{legend}; shaded: fault windows (hover for details)</p>"
+        f"<p>{legend}; shaded: fault windows (hover for details). The checker's own "
+        "timeline of the history: <a href='checker.html'>checker.html</a>.</p>"
         f"{_operations(outcome, end, culprit)}{_latency(outcome, end)}"
         f"{_throughput(outcome, end)}</body></html>"
     )

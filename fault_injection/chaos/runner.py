@@ -8,6 +8,8 @@ annotations) is then checked for linearizability, and liveness is judged from th
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import shlex
 import shutil
 import statistics
@@ -17,6 +19,7 @@ from typing import Any
 import attrs
 
 from fault_injection.chaos.config import ChaosConfig
+from fault_injection.chaos.hosted_system import HostedSystem, NodeProgram
 from fault_injection.chaos.store_system import StoreSystem
 from fault_injection.chaos.system import System
 from fault_injection.checker import (
@@ -90,12 +93,17 @@ class ChaosOutcome:
 
     def latencies(self) -> dict[str, float]:
         """Quantiles (seconds) of the latency of `ok` operations; empty when there are none."""
-        lat = sorted(op.ret - op.call for op in self.history.operations
-                     if op.outcome is Outcome.OK and op.ret is not None)
+        lat = sorted(
+            op.ret - op.call
+            for op in self.history.operations
+            if op.outcome is Outcome.OK and op.ret is not None
+        )
         if not lat:
             return {}
+
         def q(p: float) -> float:
             return lat[min(len(lat) - 1, int(p * len(lat)))]
+
         return {"p50": statistics.median(lat), "p95": q(0.95), "p99": q(0.99), "max": lat[-1]}
 
     def replay_command(self) -> str:
@@ -110,9 +118,12 @@ def build_system(config: ChaosConfig, *, log_dir: Path | None = None) -> System:
         if not argv:
             raise ChaosConfigError("--bin needs a program to run")
         if shutil.which(argv[0]) is None:
-            raise ChaosConfigError(f"--bin: cannot start node program {argv[0]!r}: not found "
-                                   "or not executable")
+            raise ChaosConfigError(
+                f"--bin: cannot start node program {argv[0]!r}: not found or not executable"
+            )
         return BinSystem(argv, log_dir=log_dir)
+    if config.program is not None:
+        return HostedSystem(_load_program(config.program), f"program {config.program}")
     if config.store == "unsafe":
         return PrimaryBackupSystem()
     if config.store == "etcd":
@@ -125,6 +136,19 @@ def build_system(config: ChaosConfig, *, log_dir: Path | None = None) -> System:
     except registry.RegistryError as exc:
         raise ChaosConfigError(str(exc)) from None
     return StoreSystem(impl.factory, impl.label)  # type: ignore[arg-type]
+
+
+def _load_program(target: str) -> NodeProgram:
+    module, _, attr = target.partition(":")
+    if not module or not attr:
+        raise ChaosConfigError(f"--program must be module:attr, got {target!r}")
+    try:
+        program = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ChaosConfigError(f"--program {target}: cannot load it ({exc})") from None
+    if not inspect.iscoroutinefunction(program):
+        raise ChaosConfigError(f"--program {target} must be `async def main(host: NodeHost)`")
+    return program  # type: ignore[no-any-return]
 
 
 def _validate(config: ChaosConfig) -> None:
@@ -162,8 +186,15 @@ class _Prepared:
         writer = HistoryWriter(None, model=wl.history_model, meta={"command": cfg.command()})
         final_at = cfg.duration + cfg.recovery
         pool = ClientPool(
-            ClientConfig(wl, tuple(nodes), cfg.rate, cfg.timeout, cfg.duration,
-                         final_at, final_at + cfg.liveness),
+            ClientConfig(
+                wl,
+                tuple(nodes),
+                cfg.rate,
+                cfg.timeout,
+                cfg.duration,
+                final_at,
+                final_at + cfg.liveness,
+            ),
             writer,
         )
         self.last = (sut, pool, writer)
@@ -209,8 +240,14 @@ def run_chaos(
     history = writer.history()
     result = check(history, workload(config.workload).model(), timeout=config.check_timeout)
     return ChaosOutcome(
-        config, history, timeline, result, not pool.missing_final,
-        tuple(pool.missing_final), sim.trace.digest(), sut.label,
+        config,
+        history,
+        timeline,
+        result,
+        not pool.missing_final,
+        tuple(pool.missing_final),
+        sim.trace.digest(),
+        sut.label,
     )
 
 

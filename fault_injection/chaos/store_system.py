@@ -88,7 +88,9 @@ async def serve(store: Store, body: dict[str, Any]) -> dict[str, Any]:
 class StoreSystem:
     """A Store opened with ``async with factory()`` served by node 1, fronted by gateways."""
 
-    def __init__(self, factory: Callable[[], AbstractAsyncContextManager[Store]], label: str):
+    def __init__(
+        self, factory: Callable[[], AbstractAsyncContextManager[Store]], label: str
+    ) -> None:
         self.factory = factory
         self.label = label
         self._replies: dict[tuple[str, int], dict[str, Any] | None] = {}

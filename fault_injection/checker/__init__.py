@@ -15,13 +15,19 @@ from fault_injection.checker._history import (
     history_from_events,
     make_history,
 )
+from fault_injection.checker._importers import load_history, read_edn_kv, read_jepsen
 from fault_injection.checker._jsonl import HistoryWriter, read_jsonl, write_history
 from fault_injection.checker._kv import KvModel
 from fault_injection.checker._model import Model, NondeterministicModel, freeze
+from fault_injection.checker._models import MODELS, model_named
 from fault_injection.checker._register import CasRegisterModel, RegisterModel
+from fault_injection.checker._report_html import render_html, write_html
 from fault_injection.checker._result import CheckResult, PartitionResult, Verdict
+from fault_injection.checker._set import SetModel
+from fault_injection.checker._store import StoreModel
 
 __all__ = [
+    "MODELS",
     "UNKNOWN",
     "Annotation",
     "CasRegisterModel",
@@ -36,13 +42,21 @@ __all__ = [
     "Outcome",
     "PartitionResult",
     "RegisterModel",
+    "SetModel",
+    "StoreModel",
     "Verdict",
     "check",
     "check_partition",
     "freeze",
     "history_from_events",
+    "load_history",
     "make_history",
+    "model_named",
+    "read_edn_kv",
+    "read_jepsen",
     "read_jsonl",
+    "render_html",
     "replay",
     "write_history",
+    "write_html",
 ]

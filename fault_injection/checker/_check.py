@@ -19,6 +19,7 @@ def check(
     timeout: float | None = None,
     prechecks: bool = True,
     counterexample_budget: float = 1.0,
+    heuristics: bool = True,
 ) -> CheckResult:
     """Decide whether `history` is linearizable with respect to `model`.
 
@@ -26,7 +27,9 @@ def check(
     illegal one. `timeout` (seconds, wall clock, over all parts) turns an unfinished search
     into `Verdict.UNKNOWN`. When a model pre-check proves a part illegal, the search still
     runs for up to `counterexample_budget` seconds to find the longest linearizable prefix
-    for the report. Raises `ValueError` naming the operation when one does not fit the model.
+    for the report. `prechecks=False, heuristics=False` is the plain porcupine-style search
+    (the benchmark's baseline). Raises `ValueError` naming the operation when one does not
+    fit the model.
     """
     start = time.perf_counter()
     deadline = None if timeout is None else start + timeout
@@ -38,8 +41,13 @@ def check(
     verdict = Verdict.OK
     for label, part in parts:
         res = check_partition(
-            label, part, model, deadline=deadline, prechecks=prechecks,
+            label,
+            part,
+            model,
+            deadline=deadline,
+            prechecks=prechecks,
             counterexample_budget=counterexample_budget,
+            heuristics=heuristics,
         )
         results.append(res)
         steps += res.steps
@@ -48,8 +56,9 @@ def check(
             break
         if res.verdict is Verdict.UNKNOWN:
             verdict = Verdict.UNKNOWN
-    return CheckResult(verdict, tuple(results), steps, time.perf_counter() - start,
-                       model.name, len(parts))
+    return CheckResult(
+        verdict, tuple(results), steps, time.perf_counter() - start, model.name, len(parts)
+    )
 
 
 def check_partition(
@@ -60,6 +69,7 @@ def check_partition(
     deadline: float | None = None,
     prechecks: bool = True,
     counterexample_budget: float = 1.0,
+    heuristics: bool = True,
 ) -> PartitionResult:
     """Check one independent part (no `fail` operations in it) against `model`."""
     ops = tuple(operations)
@@ -68,20 +78,29 @@ def check_partition(
         reason, culprits = found
         budget_end = time.perf_counter() + counterexample_budget
         limit = budget_end if deadline is None else min(deadline, budget_end)
-        res = _search_part(label, ops, model, limit)
+        res = _search_part(label, ops, model, limit, heuristics)
         if res.verdict is Verdict.OK:  # a pre-check is only a necessary condition: trust search
             return res
         return PartitionResult(
-            label, Verdict.ILLEGAL, ops, res.linearization,
+            label,
+            Verdict.ILLEGAL,
+            ops,
+            res.linearization,
             res.candidates or tuple(culprits),
             res.blocking if res.verdict is Verdict.ILLEGAL else culprits[0],
-            res.steps, reason, precheck=True,
+            res.steps,
+            reason,
+            precheck=True,
         )
-    return _search_part(label, ops, model, deadline)
+    return _search_part(label, ops, model, deadline, heuristics)
 
 
 def _search_part(
-    label: str, ops: tuple[Operation, ...], model: Model, deadline: float | None
+    label: str,
+    ops: tuple[Operation, ...],
+    model: Model,
+    deadline: float | None,
+    heuristics: bool = True,
 ) -> PartitionResult:
     inputs: list[Any] = []
     outputs: list[Any] = []
@@ -92,7 +111,19 @@ def _search_part(
         outputs.append(o)
     calls = [op.call for op in ops]
     rets = [op.ret if op.outcome is Outcome.OK else None for op in ops]
-    out = search(calls, rets, inputs, outputs, model.step, initial_search_state(model), deadline)
+    read_only = model.read_only
+    ro = [read_only(i, o) for i, o in zip(inputs, outputs, strict=True)]
+    out = search(
+        calls,
+        rets,
+        inputs,
+        outputs,
+        model.step,
+        initial_search_state(model),
+        deadline,
+        ro,
+        heuristics=heuristics,
+    )
     order = tuple(ops[i].index for i in out.order)
     verdict = Verdict(out.verdict)
     if verdict is not Verdict.ILLEGAL:
@@ -116,8 +147,9 @@ def _explain(
     text = f"after {placed} of {len(ops)} operations (state {model.describe_state(state)}), "
     if blocking is not None:
         b = ops[blocking]
-        text += (f"op {b.index} {model.describe_operation(b)} by process {b.process} "
-                 "cannot take effect")
+        text += (
+            f"op {b.index} {model.describe_operation(b)} by process {b.process} cannot take effect"
+        )
         others = [ops[i] for i in candidates if i != blocking]
         if others:
             text += f" and neither can {len(others)} concurrent one(s)"
@@ -127,8 +159,10 @@ def _explain(
 
 
 def replay(model: Model, ops: Sequence[Operation]) -> list[tuple[Any, Any]]:
-    """States `(before, after)` of each op applied in order (power sets for nondeterministic
-    models); stops early at an op the model rejects."""
+    """States `(before, after)` of each op applied in order; stops at an op the model rejects.
+
+    Nondeterministic models give power sets (frozensets of states).
+    """
     state = initial_search_state(model)
     out: list[tuple[Any, Any]] = []
     for op in ops:

@@ -33,7 +33,7 @@ def _timeline(
     return out
 
 
-def _simulate(
+def _simulate(  # noqa: PLR0917 - private, one caller per generator
     rng: random.Random,
     n_ops: int,
     n_clients: int,
@@ -170,8 +170,9 @@ def mutate(seed: int, history: History, kind: str) -> History | None:
             return None
         i = rng.choice(reads)
         bogus: Any = "never-written" if ops[i].f == "get" else 10**9
-        ops[i] = Operation(i, ops[i].process, ops[i].f, ops[i].input, bogus,
-                           ops[i].call, ops[i].ret, Outcome.OK)
+        ops[i] = Operation(
+            i, ops[i].process, ops[i].f, ops[i].input, bogus, ops[i].call, ops[i].ret, Outcome.OK
+        )
         return History(tuple(ops))
     if kind in ("stale-read", "lost-append"):
         return _late_read(ops, end, kind)
@@ -206,8 +207,8 @@ def _late_read(ops: list[Operation], end: float, kind: str) -> History | None:
         values = {written(op) for op in same} - {written(last)}
         # a value all of whose writers finished before the last write began is surely stale
         stale = sorted(
-            (v for v in values
-             if all(op.deadline < last.call for op in same if written(op) == v)), key=repr
+            (v for v in values if all(op.deadline < last.call for op in same if written(op) == v)),
+            key=repr,
         )
         if not stale:
             return None

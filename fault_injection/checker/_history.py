@@ -219,7 +219,14 @@ class HistoryAssembler:
             output = UNKNOWN
         error = event.get("error")
         self._ops[index] = Operation(
-            index, process, f, inp, output, call, time, outcome,
+            index,
+            process,
+            f,
+            inp,
+            output,
+            call,
+            time,
+            outcome,
             None if error is None else str(error),
         )
 

@@ -39,14 +39,19 @@ class HistoryWriter:
     ) -> None:
         self._own = isinstance(sink, str | Path)
         self._fp: IO[str] | None = (
-            Path(sink).open("w", encoding="utf-8") if isinstance(sink, str | Path) else sink
+            Path(sink).open("w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+            if isinstance(sink, str | Path)
+            else sink
         )
         self._model = model
         self._asm = HistoryAssembler(str(sink) if self._own else "")
         self._keep = sink is None
         self._events = 0
-        header: dict[str, Any] = {"type": "header", "format": FORMAT_NAME,
-                                  "version": FORMAT_VERSION}
+        header: dict[str, Any] = {
+            "type": "header",
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+        }
         if model is not None:
             header["model"] = model
         if meta:
@@ -83,9 +88,7 @@ class HistoryWriter:
             event["error"] = error
         self._emit(event)
 
-    def annotate(
-        self, kind: str, start: float, end: float | None = None, label: str = ""
-    ) -> None:
+    def annotate(self, kind: str, start: float, end: float | None = None, label: str = "") -> None:
         """Record a fault event (partition, crash, restart...) for the report's time axis."""
         event: dict[str, Any] = {"type": "annotation", "kind": kind, "start": start}
         if end is not None:
@@ -166,9 +169,21 @@ def write_history(history: History, path: str | Path) -> None:
     # operation's own completion when it returned at its call time.
     events: list[tuple[float, int, int, int, dict[str, Any]]] = []
     for op in history.operations:
-        events.append((op.call, 1, op.index, 0,
-                       {"type": "invoke", "process": op.process, "f": op.f, "input": op.input,
-                        "time": op.call}))
+        events.append(
+            (
+                op.call,
+                1,
+                op.index,
+                0,
+                {
+                    "type": "invoke",
+                    "process": op.process,
+                    "f": op.f,
+                    "input": op.input,
+                    "time": op.call,
+                },
+            )
+        )
         if op.ret is None:
             continue
         done: dict[str, Any] = {"type": op.outcome.value, "process": op.process, "time": op.ret}
@@ -182,4 +197,4 @@ def write_history(history: History, path: str | Path) -> None:
         for ann in history.annotations:
             w.annotate(ann.kind, ann.start, ann.end, ann.label)
         for *_k, event in events:
-            w._emit(event)  # noqa: SLF001 - same module family; re-validated on the way out
+            w._emit(event)

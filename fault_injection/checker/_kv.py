@@ -32,7 +32,9 @@ def _field(op: Operation, name: str) -> str:
         raise ValueError(f"op {op.index}: {op.f} input needs field {name!r}, got {inp!r}")
     value = inp[name]
     if not isinstance(value, str):
-        raise ValueError(f"op {op.index}: field {name!r} must be a string, got {value!r}")
+        raise ValueError(  # noqa: TRY004 - the checker reports ValueError for bad operations
+            f"op {op.index}: field {name!r} must be a string, got {value!r}"
+        )
     return value
 
 
@@ -47,8 +49,10 @@ class KvModel(Model):
     def prepare(self, op: Operation) -> tuple[Hashable, Any]:
         code = _CODES.get(op.f)
         if code is None:
-            raise ValueError(f"op {op.index}: f={op.f!r} is not a kv operation "
-                             "(expected get, put, append, delete)")
+            raise ValueError(
+                f"op {op.index}: f={op.f!r} is not a kv operation "
+                "(expected get, put, append, delete)"
+            )
         _field(op, "key")
         if code == _GET:
             out = op.output
@@ -56,8 +60,9 @@ class KvModel(Model):
                 if out is None:
                     out = ""
                 elif not isinstance(out, str):
-                    raise ValueError(f"op {op.index}: get output must be a string or null, "
-                                     f"got {out!r}")
+                    raise ValueError(
+                        f"op {op.index}: get output must be a string or null, got {out!r}"
+                    )
             return (_GET, None), out
         if code == _DELETE:
             return (_DELETE, None), None
@@ -72,6 +77,10 @@ class KvModel(Model):
         if code == _APPEND:
             return (True, state + arg)
         return (True, "")
+
+    def read_only(self, input: Any, output: Any) -> bool:
+        del output
+        return input[0] == _GET
 
     def partition(self, operations: Sequence[Operation]) -> list[tuple[str, list[Operation]]]:
         parts: dict[str, list[Operation]] = {}

@@ -52,6 +52,16 @@ class Model:
         out = op.output if op.output is UNKNOWN else freeze(op.output)
         return (op.f, freeze(op.input)), out
 
+    def read_only(self, input: Any, output: Any) -> bool:
+        """True when this prepared operation leaves every state unchanged (a read, a failed cas).
+
+        Optional speed-up, default `False`. It must hold in *every* state where the step is
+        legal, not just the current one: then a fitting read-only operation can be placed at
+        once and the search never tries alternatives in its place.
+        """
+        del input, output
+        return False
+
     def partition(self, operations: Sequence[Operation]) -> list[tuple[str, list[Operation]]]:
         """Split into independent `(label, operations)` parts; default: one part."""
         return [("", list(operations))]
@@ -101,8 +111,9 @@ class NondeterministicModel(Model):
 
     def describe_state(self, state: Any) -> str:
         if isinstance(state, frozenset):
-            return " | ".join(sorted(super(NondeterministicModel, self).describe_state(s)
-                                     for s in state))
+            return " | ".join(
+                sorted(super(NondeterministicModel, self).describe_state(s) for s in state)
+            )
         return super().describe_state(state)
 
 

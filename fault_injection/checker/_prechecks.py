@@ -8,6 +8,7 @@ arguments are next to each rule; the tests cross-check every rule against brute 
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_right
 from collections.abc import Hashable, Sequence
@@ -60,12 +61,17 @@ def register_rules(initial: Hashable, writes: Sequence[Write], reads: Sequence[R
         ret = definite[k][1]
         assert ret is not None
         suffix_min[k] = min(suffix_min[k + 1], ret)
+    for ws_of_value in writers.values():
+        ws_of_value.sort(key=lambda w: w.op.call)  # earliest first: _other_writers keeps 2
     for r in reads:
         assert r.op.ret is not None
-        ws = [w for w in writers.get(r.value, ()) if w.op.index != r.op.index]
+        ws = _other_writers(writers.get(r.value, ()), r.op.index)
         if r.value != initial and not any(w.op.call <= r.op.ret for w in ws):
-            return (f"{_name(r.op)} observed {_show(r.value)}, which no operation wrote "
-                    "before it returned", [r.op.index])
+            return (
+                f"{_name(r.op)} observed {_show(r.value)}, which no operation wrote "
+                "before it returned",
+                [r.op.index],
+            )
         if len(ws) > 1 or (ws and r.value == initial):
             continue
         if ws:
@@ -78,14 +84,19 @@ def register_rules(initial: Hashable, writes: Sequence[Write], reads: Sequence[R
         k = bisect_right(def_calls, after)
         if suffix_min[k] < r.op.call:
             culprit = next(
-                w for w in writes
-                if w.definite and w.op.call > after and w.op.ret is not None
+                w
+                for w in writes
+                if w.definite
+                and w.op.call > after
+                and w.op.ret is not None
                 and w.op.ret < r.op.call
             )
             why = f"written only by op {ws[0].op.index}" if ws else "the initial value"
-            return (f"stale read: {_name(r.op)} observed {_show(r.value)} ({why}) although "
-                    f"{_name(culprit.op)} overwrote it before the read began",
-                    [r.op.index, culprit.op.index])
+            return (
+                f"stale read: {_name(r.op)} observed {_show(r.value)} ({why}) although "
+                f"{_name(culprit.op)} overwrote it before the read began",
+                [r.op.index, culprit.op.index],
+            )
     return None
 
 
@@ -103,10 +114,12 @@ def append_rules(appends: Sequence[Write], reads: Sequence[Read]) -> Verdict:
     Values are strings (`Read.value`, `Write.value`).
     """
     by_len = sorted(reads, key=lambda r: len(r.value))  # type: ignore[arg-type]
-    for a, b in zip(by_len, by_len[1:], strict=False):
+    for a, b in itertools.pairwise(by_len):
         if not str(b.value).startswith(str(a.value)):
-            return (f"{_name(a.op)} and {_name(b.op)} saw values that are not prefixes of one "
-                    "sequence", [a.op.index, b.op.index])
+            return (
+                f"{_name(a.op)} and {_name(b.op)} saw values that are not prefixes of one sequence",
+                [a.op.index, b.op.index],
+            )
     by_ret = sorted(reads, key=_ret)
     by_call = sorted(reads, key=lambda r: r.op.call)
     k = 0
@@ -117,8 +130,11 @@ def append_rules(appends: Sequence[Write], reads: Sequence[Read]) -> Verdict:
                 longest = by_ret[k]
             k += 1
         if longest is not None and len(str(longest.value)) > len(str(b.value)):
-            return (f"{_name(b.op)} saw {_show(b.value)}, shorter than what {_name(longest.op)} "
-                    "saw before it began", [longest.op.index, b.op.index])
+            return (
+                f"{_name(b.op)} saw {_show(b.value)}, shorter than what {_name(longest.op)} "
+                "saw before it began",
+                [longest.op.index, b.op.index],
+            )
     calls = [r.op.call for r in by_call]
     suffix_short: list[Read | None] = [None] * (len(by_call) + 1)
     for j in range(len(by_call) - 1, -1, -1):
@@ -130,9 +146,11 @@ def append_rules(appends: Sequence[Write], reads: Sequence[Read]) -> Verdict:
             continue
         shortest = suffix_short[bisect_right(calls, a.op.ret)]
         if shortest is not None and str(a.value) not in str(shortest.value):
-            return (f"lost append: {_name(a.op)} appended {_show(a.value)} and was acknowledged "
-                    f"before {_name(shortest.op)} began, which saw {_show(shortest.value)}",
-                    [a.op.index, shortest.op.index])
+            return (
+                f"lost append: {_name(a.op)} appended {_show(a.value)} and was acknowledged "
+                f"before {_name(shortest.op)} began, which saw {_show(shortest.value)}",
+                [a.op.index, shortest.op.index],
+            )
     app_calls = sorted((a.op.call, len(str(a.value))) for a in appends)
     prefix_len = [0]
     for _c, ln in app_calls:
@@ -141,13 +159,31 @@ def append_rules(appends: Sequence[Write], reads: Sequence[Read]) -> Verdict:
     for r in reads:
         budget = prefix_len[bisect_right(only_calls, _ret(r))]
         if len(str(r.value)) > budget:
-            return (f"{_name(r.op)} saw {_show(r.value)}, longer than everything appended "
-                    "before it returned", [r.op.index])
+            return (
+                f"{_name(r.op)} saw {_show(r.value)}, longer than everything appended "
+                "before it returned",
+                [r.op.index],
+            )
     return None
 
 
 def _ret(r: Read) -> float:
     return math.inf if r.op.ret is None else r.op.ret
+
+
+def _other_writers(ws: Sequence[Write], reader: int) -> list[Write]:
+    """The earliest writers of a value other than the reading op itself, at most two.
+
+    The rules only ask whether one was called before the read returned (the earliest tells)
+    and whether there is exactly one; two are enough for both, and the cost stays O(1).
+    """
+    out: list[Write] = []
+    for w in ws:
+        if w.op.index != reader:
+            out.append(w)
+            if len(out) == 2:
+                break
+    return out
 
 
 def _name(op: Operation) -> str:

@@ -51,8 +51,9 @@ class CasRegisterModel(Model):
                 out if out is UNKNOWN else out is not False
             )
         allowed = "read, write, cas" if self._allow_cas else "read, write"
-        raise ValueError(f"op {op.index}: f={op.f!r} is not an operation of {self.name} "
-                         f"(expected {allowed})")
+        raise ValueError(
+            f"op {op.index}: f={op.f!r} is not an operation of {self.name} (expected {allowed})"
+        )
 
     def step(self, state: Any, input: Any, output: Any) -> tuple[bool, Any]:
         code, arg = input
@@ -66,6 +67,9 @@ class CasRegisterModel(Model):
         if output:
             return (state == frm, to)
         return (state != frm, state)
+
+    def read_only(self, input: Any, output: Any) -> bool:
+        return input[0] == _READ or (input[0] == _CAS and output is False)
 
     def precheck(self, operations: Sequence[Operation]) -> Verdict:
         """Never-written and stale reads (see `register_rules`)."""

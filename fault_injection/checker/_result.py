@@ -43,8 +43,11 @@ class PartitionResult:
 
 @attrs.frozen
 class CheckResult:
-    """The verdict on a history: `ILLEGAL` if any part is, else `UNKNOWN` if any part timed
-    out, else `OK`. Checking stops at the first illegal part, so `partitions` may be partial."""
+    """The verdict on a history and its parts.
+
+    `ILLEGAL` if any part is, else `UNKNOWN` if any part timed out, else `OK`. Checking stops
+    at the first illegal part, so `partitions` may be partial.
+    """
 
     verdict: Verdict
     partitions: tuple[PartitionResult, ...]
@@ -71,16 +74,23 @@ class CheckResult:
 
     def summary(self) -> str:
         """The CLI's verdict line plus a short reason."""
-        head = {Verdict.OK: "linearizable", Verdict.ILLEGAL: "not linearizable",
-                Verdict.UNKNOWN: "unknown"}[self.verdict]
+        head = {
+            Verdict.OK: "linearizable",
+            Verdict.ILLEGAL: "not linearizable",
+            Verdict.UNKNOWN: "unknown",
+        }[self.verdict]
         p = self.failing
         if self.verdict is Verdict.OK:
             n_ops = sum(len(x.operations) for x in self.partitions)
-            return (f"{head}: {n_ops} operations in {self.total_partitions} part(s), "
-                    f"{self.steps} steps, {self.elapsed:.3f}s")
+            return (
+                f"{head}: {n_ops} operations in {self.total_partitions} part(s), "
+                f"{self.steps} steps, {self.elapsed:.3f}s"
+            )
         assert p is not None
         where = f" in {p.label}" if p.label else ""
         if self.verdict is Verdict.UNKNOWN:
-            return (f"{head}: time limit reached{where} after {self.steps} steps "
-                    f"({len(p.linearization)} of {len(p.operations)} operations placed)")
+            return (
+                f"{head}: time limit reached{where} after {self.steps} steps "
+                f"({len(p.linearization)} of {len(p.operations)} operations placed)"
+            )
         return f"{head}{where}: {p.reason}"

@@ -46,7 +46,7 @@ class SearchOutcome:
     """`illegal`: the definite operation whose return was reached without placing it."""
 
 
-def search(
+def search(  # noqa: PLR0917 - hot path called with parallel arrays
     calls: Sequence[float],
     deadlines: Sequence[float | None],
     inputs: Sequence[Any],
@@ -54,13 +54,21 @@ def search(
     step: Callable[[Any, Any, Any], tuple[bool, Any]],
     init: Any,
     deadline: float | None = None,
+    read_only: Sequence[bool] | None = None,
+    *,
+    heuristics: bool = True,
 ) -> SearchOutcome:
-    """Decide whether the operations `i` (called at `calls[i]`, returned at `deadlines[i]` or
-    open when `None`) have a linearization under `step` from `init`.
+    """Decide whether the operations have a linearization under `step` from `init`.
+
+    Operation `i` was called at `calls[i]` and returned at `deadlines[i]` (`None`: open).
 
     `deadline` is a `time.perf_counter()` value after which the search gives up (`unknown`).
+    `read_only[i]` says operation `i` never changes any state (see `Model.read_only`); such an
+    operation, once it fits, needs no alternatives tried in its place. `heuristics=False`
+    turns that and the candidate ordering off: the plain porcupine search (a baseline).
     """
     n = len(calls)
+    ro = list(read_only) if read_only is not None and heuristics else [False] * n
     # ---- build the event list: calls before returns at equal times (they overlap) ----
     events: list[tuple[float, int, int]] = []
     for i in range(n):
@@ -69,7 +77,8 @@ def search(
         if d is not None:
             events.append((d, 1, i))
     events.sort()
-    _order_runs(events, deadlines)
+    if heuristics:
+        _order_runs(events, deadlines, ro)
     m = len(events)
     nxt = [0] * (m + 1)
     prv = [0] * (m + 1)
@@ -90,21 +99,22 @@ def search(
     prv[0] = m
 
     remaining = sum(1 for d in deadlines if d is not None)
+    # The linearized set is a window: every op below `base` is placed, op `base` is not, and
+    # bit j of `lin` is op base + j. It stays as small as the concurrency, not the history.
     lin = 0
+    base = 0
     state = init
     stack_node: list[int] = []
-    stack_state: list[Any] = []
-    stack_noop: list[bool] = []
-    seen: set[tuple[int, Any]] = set()
+    stack_undo: list[tuple[Any, int, int, bool]] = []
+    seen: set[tuple[int, int, Any]] = set()
     seen_add = seen.add
     push_node = stack_node.append
-    push_state = stack_state.append
+    push_undo = stack_undo.append
     pop_node = stack_node.pop
-    pop_state = stack_state.pop
-    push_noop = stack_noop.append
-    pop_noop = stack_noop.pop
+    pop_undo = stack_undo.pop
     best: list[int] = []
     best_len = 0
+    low = 0  # shortest the stack has been since `best` was taken: they agree below it
     steps = 0
     check_every = 1 << 13
     next_check = check_every
@@ -116,16 +126,22 @@ def search(
             steps += 1
             ok, new_state = step(state, inputs[op], outputs[op])
             if ok:
-                new_lin = lin | (1 << op)
-                key = (new_lin, new_state)
-                noop = new_state is state or new_state == state
+                d = op - base
+                new_lin = lin | (1 << d)
+                new_base = base
+                if not d:  # the window's first op: slide past the run of placed ops
+                    k = ((~new_lin) & (new_lin + 1)).bit_length() - 1
+                    new_lin >>= k
+                    new_base += k
+                key = (new_lin, new_base, new_state)
+                noop = ro[op]
                 if key not in seen:
                     seen_add(key)
                     push_node(entry)
-                    push_state(state)
-                    push_noop(noop)
+                    push_undo((state, lin, base, noop))
                     state = new_state
                     lin = new_lin
+                    base = new_base
                     p = prv[entry]
                     q = nxt[entry]
                     nxt[p] = q
@@ -137,32 +153,36 @@ def search(
                         nxt[p] = q
                         prv[q] = p
                         remaining -= 1
-                    if len(stack_node) > best_len:
-                        best = stack_node[:]
-                        best_len = len(best)
                     entry = nxt[0]
                     if steps >= next_check:
                         next_check += check_every
                         if deadline is not None and clock() > deadline:
+                            if len(stack_node) > best_len:
+                                del best[low:]
+                                best.extend(stack_node[low:])
                             return _give_up("unknown", steps, best, node_op)
                     continue
                 if not noop:
                     entry = nxt[entry]
                     continue
-                # a state-preserving op whose successor was already refuted: so is this node
+                # a read-only op whose successor was already refuted: so is this node
             else:
                 entry = nxt[entry]
                 continue
         # reached a return (or a refuted no-op): the prefix cannot be extended; undo choices.
-        # A popped no-op needs no alternatives: it could go first in any linearization from
-        # its node, so the node fails with it and we keep popping.
+        # A popped read-only op needs no alternatives: it fitted here, so it could be moved
+        # first in any linearization from its node; the node fails with it, keep popping.
+        if len(stack_node) > best_len:  # the deepest prefix so far, kept for the report
+            del best[low:]
+            best.extend(stack_node[low:])
+            best_len = low = len(best)
         while True:
             if not stack_node:
                 return _illegal(steps, best, node_op, events)
             entry = pop_node()
-            state = pop_state()
-            op = node_op[entry]
-            lin ^= 1 << op
+            state, lin, base, noop = pop_undo()
+            if len(stack_node) < low:  # noqa: PLR1730 - faster than min() in the hot loop
+                low = len(stack_node)
             r = match[entry]
             if r >= 0:
                 nxt[prv[r]] = r
@@ -170,7 +190,7 @@ def search(
                 remaining += 1
             nxt[prv[entry]] = entry
             prv[nxt[entry]] = entry
-            if not pop_noop():
+            if not noop:
                 break
         entry = nxt[entry]
         if steps >= next_check:
@@ -180,12 +200,15 @@ def search(
     return SearchOutcome("ok", steps, tuple(node_op[k] for k in stack_node))
 
 
-def _order_runs(events: list[tuple[float, int, int]], deadlines: Sequence[float | None]) -> None:
-    """Sort each run of consecutive calls by return time (open operations last), in place.
+def _order_runs(
+    events: list[tuple[float, int, int]], deadlines: Sequence[float | None], ro: list[bool]
+) -> None:
+    """Sort each run of consecutive calls: read-only first, then by return time, in place.
 
     The candidates at any point are the calls before the first unplaced return, a union of
     whole runs, so this only changes the order in which candidates are tried: the most urgent
-    (earliest return) first, which finds a linearization sooner on crowded histories.
+    (earliest return) first, which finds a linearization sooner on crowded histories. Read-only
+    operations go first because placing one that fits never has to be undone for another.
     """
     inf = math.inf
     start = 0
@@ -199,9 +222,13 @@ def _order_runs(events: list[tuple[float, int, int]], deadlines: Sequence[float 
             end += 1
         if end - start > 1:
             run = events[start:end]
-            run.sort(key=lambda e: (inf if deadlines[e[2]] is None else deadlines[e[2]], e[0]))
+            run.sort(key=lambda e: (not ro[e[2]], _inf_if_none(deadlines[e[2]], inf), e[0]))
             events[start:end] = run
         start = end
+
+
+def _inf_if_none(value: float | None, inf: float) -> float:
+    return inf if value is None else value
 
 
 def _give_up(verdict: str, steps: int, best: list[int], node_op: list[int]) -> SearchOutcome:

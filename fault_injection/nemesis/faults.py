@@ -53,6 +53,8 @@ class Fault(Protocol):
 
 
 PARTITION_KINDS = ("halves", "isolate", "majority-minority", "majorities-ring", "bridge", "one-way")
+_TWO_HOST_KINDS = ("halves", "isolate", "one-way")
+"""Kinds that make sense with only two hosts; the others need three."""
 
 
 @attrs.frozen
@@ -72,16 +74,14 @@ class PartitionFault:
 
     def inject(self, ctx: FaultContext) -> Injected | None:
         hosts = list(ctx.hosts)
-        kind = self.kind
-        if kind == "random":
-            usable = [
-                k
-                for k in PARTITION_KINDS
-                if len(hosts) >= 3 or k in ("halves", "isolate", "one-way")
-            ]
-            kind = ctx.rng.choice(usable)
         if len(hosts) < 2:
             return None
+        kind = self.kind
+        if kind == "random":
+            usable = [k for k in PARTITION_KINDS if len(hosts) >= 3 or k in _TWO_HOST_KINDS]
+            kind = ctx.rng.choice(usable)
+        elif len(hosts) < 3 and kind not in _TWO_HOST_KINDS:
+            return None  # a majority, a ring or a bridge needs at least 3 hosts
         partition = _make_partition(kind, hosts, ctx.rng)
         net = ctx.world.net
         net.partition(partition)

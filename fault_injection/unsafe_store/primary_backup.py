@@ -74,12 +74,20 @@ def _node(primary: str, nodes: list[str]) -> Callable[[Process], None]:
                     data[body["key"]] = body["value"]
             elif kind == "read":
                 if body["key"] in data:
-                    proc.send(msg.src, _reply(body, {"type": "read_ok", "value": data[body["key"]]}))
+                    proc.send(
+                        msg.src, _reply(body, {"type": "read_ok", "value": data[body["key"]]})
+                    )
                 else:
                     proc.send(msg.src, _reply(body, {"type": "error", "code": KEY_DOES_NOT_EXIST}))
             elif kind == "forward":
-                proc.send(msg.src, {**body, "type": "forwarded", "body": _reply(
-                    body["body"], write(body["body"]))})
+                proc.send(
+                    msg.src,
+                    {
+                        **body,
+                        "type": "forwarded",
+                        "body": _reply(body["body"], write(body["body"])),
+                    },
+                )
             elif kind == "forwarded":
                 proc.send(body["client"], body["body"])
             elif kind in ("write", "cas"):

@@ -18,6 +18,7 @@ thread (one fresh store per example). Leases use a long TTL, so nothing expires 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import trio
@@ -34,7 +35,7 @@ from hypothesis.stateful import (
 
 from kernel.conformance._store_kit import StoreOpener
 from kernel.conformance._store_reference import StoreModel
-from kernel.conformance._trio_thread import StoreThread
+from kernel.conformance._trio_thread import CALL_TIMEOUT, StoreCallTimeoutError, StoreThread
 from kernel.interfaces.store import (
     ALL_KEYS_FROM,
     Compare,
@@ -54,11 +55,14 @@ LEASE_IDS = (101, 102, 103)
 """Explicit lease ids, so the store's and the model's leases line up."""
 LEASE_TTL = 3600
 """Long enough that no lease expires during an example."""
-_WATCH_WAIT = 5.0
+WATCH_WAIT = 1.0
+"""Seconds a watch replay may pause before the next event it owes (history is all local)."""
 _QUIET_WAIT = 0.002
 
 keys = st.sampled_from(KEYS)
 values = st.sampled_from(VALUES)
+lease_choices = st.sampled_from((0, 0, 0, LEASE_IDS[0], *LEASE_IDS))
+"""Mostly no lease; otherwise one of a few ids, the first most often so that keys share it."""
 
 
 @st.composite
@@ -97,7 +101,7 @@ def txn_ops(draw: st.DrawFn, *, leases: bool) -> RangeOp | PutOp | DeleteOp:
             count_only=draw(st.booleans()),
         )
     if kind == "put":
-        lease = draw(st.sampled_from((0, 0, *LEASE_IDS))) if leases else 0
+        lease = draw(lease_choices) if leases else 0
         return PutOp(key, draw(values), lease=lease, prev_kv=draw(st.booleans()))
     return DeleteOp(key, end, prev_kv=draw(st.booleans()))
 
@@ -110,18 +114,61 @@ def _outcome(call: Any) -> tuple[str, Any]:
         return "error", type(exc).__name__
 
 
+STREAM_ENDED = "<the watch stream ended>"
+"""Stands in the list of received events where a store's watch iterator stopped early."""
+
+
 async def _watch_replay(
-    store: Store, key: bytes, end: bytes | None, *, start: int, prev_kv: bool, count: int
-) -> list[WatchEvent]:
-    """Open a watch from `start`, take `count` events, and check nothing more is waiting."""
-    async with store.watch(key, end, start_revision=start, prev_kv=prev_kv) as stream:
-        got = []
-        with trio.move_on_after(_WATCH_WAIT):
-            while len(got) < count:
-                got.append(await stream.__anext__())
-        with trio.move_on_after(_QUIET_WAIT):
-            got.append(await stream.__anext__())  # an extra event is a bug; shown in the diff
-        return got
+    store: Store,
+    key: bytes,
+    end: bytes | None,
+    *,
+    start: int,
+    prev_kv: bool,
+    expected: list[WatchEvent],
+    wait: float,
+) -> list[WatchEvent | str]:
+    """Open a watch from `start` and collect what it delivers, compared as it arrives.
+
+    Stops at the first event that differs from `expected` (no need to wait any longer), after
+    `wait` seconds without the next expected event, or after a short quiet spell once all
+    arrived (to catch an extra event). The iterator is read by one task and never cancelled
+    mid-stream, so stores written as async generators are not killed by the waiting.
+    """
+    got: list[WatchEvent | str] = []
+    progress = trio.Event()
+
+    async def pump(stream: AsyncIterator[WatchEvent]) -> None:
+        nonlocal progress
+        async for event in stream:
+            got.append(event)
+            progress.set()
+            progress = trio.Event()
+            if len(got) > len(expected) or got[-1] != expected[len(got) - 1]:
+                return
+        got.append(STREAM_ENDED)  # the iterator stopped by itself: a watch must not
+        progress.set()
+
+    watch = store.watch(key, end, start_revision=start, prev_kv=prev_kv)
+    async with watch as stream, trio.open_nursery() as nursery:
+        nursery.start_soon(pump, stream)
+        while _still_waiting(got, expected):
+            with trio.move_on_after(wait) as scope:
+                await progress.wait()
+            if scope.cancelled_caught:
+                break
+        if len(got) == len(expected):
+            with trio.move_on_after(_QUIET_WAIT):
+                await progress.wait()  # an extra event is a bug; shown in the diff
+        nursery.cancel_scope.cancel()
+    return got
+
+
+def _still_waiting(got: list[WatchEvent | str], expected: list[WatchEvent]) -> bool:
+    """True while every event so far matches and some expected ones have not arrived."""
+    if len(got) >= len(expected) or (got and got[-1] is STREAM_ENDED):
+        return False
+    return all(g == e for g, e in zip(got, expected, strict=False))
 
 
 class StoreModelMachine(RuleBasedStateMachine):
@@ -129,19 +176,27 @@ class StoreModelMachine(RuleBasedStateMachine):
 
     open_store: StoreOpener
     leases: bool = True
+    watch_wait: float = WATCH_WAIT
+    """Seconds a replay may pause before an event it owes; raise it for a slow store."""
+    call_timeout: float = CALL_TIMEOUT
+    """Seconds any one request may take before the example fails as a hang."""
 
     def __init__(self) -> None:
         super().__init__()
         self.model = StoreModel()
-        self.thread = StoreThread(type(self).open_store)
+        self.thread = StoreThread(type(self).open_store, call_timeout=self.call_timeout)
         self.store = self.thread.start()
 
     def teardown(self) -> None:
         self.thread.close()
 
-    def _same(self, what: str, model_call: Any, store_call: Any) -> None:
+    def _ask(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Send one request to the store (it fails the example if it does not answer)."""
+        return self.thread.run(call, what=what)
+
+    def _same(self, what: str, model_call: Any, store_call: Callable[[], Awaitable[Any]]) -> None:
         expected = _outcome(model_call)
-        actual = _outcome(store_call)
+        actual = _outcome(lambda: self._ask(what, store_call))
         assert actual == expected, f"{what}:\n  model: {expected!r}\n  store: {actual!r}"
 
     def _revision(self, back: int) -> int:
@@ -150,22 +205,32 @@ class StoreModelMachine(RuleBasedStateMachine):
             return self.model.revision + 1
         return max(1, self.model.revision - back)
 
+    def _lease(self, lease: int) -> int:
+        return lease if self.leases else 0
+
     @initialize()
     def starts_empty(self) -> None:
-        status = self.thread.run(self.store.status)
+        status = self._ask("status()", self.store.status)
         assert (status.revision, status.compact_revision) == (1, 0), f"new store: {status}"
 
-    @rule(key=keys, value=values, prev_kv=st.booleans(), lease=st.sampled_from((0, *LEASE_IDS)))
+    @rule(key=keys, value=values, prev_kv=st.booleans(), lease=lease_choices)
     def put(self, key: bytes, value: bytes, prev_kv: bool, lease: int) -> None:
-        if not self.leases:
-            lease = 0
+        lease = self._lease(lease)
         self._same(
             f"put({key!r}, {value!r}, lease={lease}, prev_kv={prev_kv})",
             lambda: self.model.put(key, value, lease=lease, prev_kv=prev_kv),
-            lambda: self.thread.run(
-                lambda: self.store.put(key, value, lease=lease, prev_kv=prev_kv)
-            ),
+            lambda: self.store.put(key, value, lease=lease, prev_kv=prev_kv),
         )
+
+    @rule(
+        batch=st.lists(keys, min_size=2, max_size=4, unique=True),
+        value=values,
+        lease=lease_choices,
+    )
+    def put_many(self, batch: list[bytes], value: bytes, lease: int) -> None:
+        """Several puts in a row (separate requests), so ranges, limits and leases see crowds."""
+        for key in batch:
+            self.put(key, value, False, lease)
 
     @rule(span=key_ranges(), prev_kv=st.booleans())
     def delete_range(self, span: tuple[bytes, bytes | None], prev_kv: bool) -> None:
@@ -173,7 +238,7 @@ class StoreModelMachine(RuleBasedStateMachine):
         self._same(
             f"delete_range({key!r}, {end!r}, prev_kv={prev_kv})",
             lambda: self.model.delete_range(key, end, prev_kv=prev_kv),
-            lambda: self.thread.run(lambda: self.store.delete_range(key, end, prev_kv=prev_kv)),
+            lambda: self.store.delete_range(key, end, prev_kv=prev_kv),
         )
 
     @rule(
@@ -202,7 +267,7 @@ class StoreModelMachine(RuleBasedStateMachine):
         self._same(
             f"range({key!r}, {end!r}, **{options})",
             lambda: self.model.range(key, end, **options),  # type: ignore[arg-type]
-            lambda: self.thread.run(lambda: self.store.range(key, end, **options)),  # type: ignore[arg-type]
+            lambda: self.store.range(key, end, **options),  # type: ignore[arg-type]
         )
 
     @rule(
@@ -212,18 +277,12 @@ class StoreModelMachine(RuleBasedStateMachine):
     )
     def txn(self, guards: list[Compare], success: list[Any], failure: list[Any]) -> None:
         if not self.leases:
-            success = [
-                PutOp(o.key, o.value, prev_kv=o.prev_kv) if isinstance(o, PutOp) else o
-                for o in success
-            ]
-            failure = [
-                PutOp(o.key, o.value, prev_kv=o.prev_kv) if isinstance(o, PutOp) else o
-                for o in failure
-            ]
+            success = [_without_lease(o) for o in success]
+            failure = [_without_lease(o) for o in failure]
         self._same(
             f"txn({guards!r}, {success!r}, {failure!r})",
             lambda: self.model.txn(guards, success, failure),
-            lambda: self.thread.run(lambda: self.store.txn(guards, success, failure)),
+            lambda: self.store.txn(guards, success, failure),
         )
 
     @rule(back=st.integers(-1, 6))
@@ -232,7 +291,7 @@ class StoreModelMachine(RuleBasedStateMachine):
         self._same(
             f"compact({revision})",
             lambda: self.model.compact(revision),
-            lambda: self.thread.run(lambda: self.store.compact(revision)),
+            lambda: self.store.compact(revision),
         )
 
     @rule(span=key_ranges(), back=st.integers(0, 10), prev_kv=st.booleans())
@@ -243,12 +302,19 @@ class StoreModelMachine(RuleBasedStateMachine):
         expected = _outcome(
             lambda: self.model.events(key, end, start_revision=start, prev_kv=prev_kv)
         )
-        count = len(expected[1]) if expected[0] == "ok" else 0
+        owed = expected[1] if expected[0] == "ok" else []
         actual = _outcome(
-            lambda: self.thread.run(
+            lambda: self._ask(
+                what,
                 lambda: _watch_replay(
-                    self.store, key, end, start=start, prev_kv=prev_kv, count=count
-                )
+                    self.store,
+                    key,
+                    end,
+                    start=start,
+                    prev_kv=prev_kv,
+                    expected=owed,
+                    wait=self.watch_wait,
+                ),
             )
         )
         assert actual == expected, f"{what}:\n  model: {expected!r}\n  store: {actual!r}"
@@ -259,7 +325,7 @@ class StoreModelMachine(RuleBasedStateMachine):
         self._same(
             f"lease_grant({LEASE_TTL}, {lease_id})",
             lambda: self.model.lease_grant(LEASE_TTL, lease_id),
-            lambda: self.thread.run(self.store.lease_grant, LEASE_TTL, lease_id),
+            lambda: self.store.lease_grant(LEASE_TTL, lease_id),
         )
 
     @precondition(lambda self: self.leases)
@@ -268,13 +334,16 @@ class StoreModelMachine(RuleBasedStateMachine):
         self._same(
             f"lease_revoke({lease_id})",
             lambda: self.model.lease_revoke(lease_id),
-            lambda: self.thread.run(self.store.lease_revoke, lease_id),
+            lambda: self.store.lease_revoke(lease_id),
         )
 
     @precondition(lambda self: self.leases)
     @rule(lease_id=st.sampled_from(LEASE_IDS))
     def lease_keys(self, lease_id: int) -> None:
-        status = self.thread.run(lambda: self.store.lease_time_to_live(lease_id, keys=True))
+        status = self._ask(
+            f"lease_time_to_live({lease_id}, keys=True)",
+            lambda: self.store.lease_time_to_live(lease_id, keys=True),
+        )
         if lease_id in self.model.leases:
             expected = (self.model.leases[lease_id], self.model.lease_keys(lease_id))
             assert (status.granted_ttl, status.keys) == expected, f"lease {lease_id}: {status}"
@@ -283,8 +352,13 @@ class StoreModelMachine(RuleBasedStateMachine):
 
     @invariant()
     def same_status(self) -> None:
-        status = self.thread.run(self.store.status)
+        status = self._ask("status()", self.store.status)
         assert status == self.model.status(), f"status: model {self.model.status()}, store {status}"
+
+
+def _without_lease(op: Any) -> Any:
+    """The op with any lease dropped (for stores tested with `leases=False`)."""
+    return PutOp(op.key, op.value, prev_kv=op.prev_kv) if isinstance(op, PutOp) else op
 
 
 DEFAULT_SETTINGS = settings(
@@ -323,6 +397,9 @@ def run_store_model_test(
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "STREAM_ENDED",
+    "WATCH_WAIT",
+    "StoreCallTimeoutError",
     "StoreModel",
     "StoreModelMachine",
     "run_store_model_test",

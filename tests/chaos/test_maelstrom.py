@@ -20,7 +20,9 @@ BIN = f"{sys.executable} {EXAMPLE}"
 def test_error_codes_keep_maelstroms_definite_meaning() -> None:
     assert not is_definite(0)  # timeout: may have happened
     assert not is_definite(13)  # crash
-    assert is_definite(11) and is_definite(20) and is_definite(22)
+    assert is_definite(11)
+    assert is_definite(20)
+    assert is_definite(22)
     assert not is_definite(1234)  # custom codes: assume the worst
 
 
@@ -42,18 +44,32 @@ def test_example_node_is_linearizable_under_partitions(sim, check_linearizable) 
 
 
 def test_example_node_runs_from_the_cli(capsys) -> None:
-    code = main(["chaos", "run", "--bin", BIN, "--workload", "lin-kv", "--nemesis", "pause",
-                 "--duration", "5s", "--seed", "3"])
+    code = main(
+        [
+            "chaos",
+            "run",
+            "--bin",
+            BIN,
+            "--workload",
+            "lin-kv",
+            "--nemesis",
+            "pause",
+            "--duration",
+            "5s",
+            "--seed",
+            "3",
+        ]
+    )
     assert code == 0, capsys.readouterr().out
 
 
 def test_killing_the_example_leader_loses_writes_and_is_caught() -> None:
-    run = run_chaos(ChaosConfig(bin=BIN, workload="lin-kv", nemesis="kill", duration=20,
-                                seed=5))
+    run = run_chaos(ChaosConfig(bin=BIN, workload="lin-kv", nemesis="kill", duration=20, seed=5))
     assert run.exit_code == 1
 
 
 def test_example_node_replays_from_its_seed() -> None:
-    report = self_check_chaos(ChaosConfig(bin=BIN, workload="lin-kv",
-                                          nemesis="partition,pause", duration=5, seed=4))
+    report = self_check_chaos(
+        ChaosConfig(bin=BIN, workload="lin-kv", nemesis="partition,pause", duration=5, seed=4)
+    )
     assert report.ok, report.describe()

@@ -16,14 +16,22 @@ def _pytest(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProc
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test), *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 SEED_PRINTER = """
+    async def wait(world):
+        await world.sleep(1)
+        return world.now()
+
     def test_seed(sim):
         print("SEED", sim.seed)
-        assert sim.run(lambda world: world.sleep(1)).world.now() == 1.0
+        assert sim.run(wait).value == 1.0
 """
 
 
@@ -37,17 +45,23 @@ def test_default_seed_is_stable_per_test(tmp_path) -> None:
     first = _pytest(tmp_path, SEED_PRINTER, "-s").stdout
     second = _pytest(tmp_path, SEED_PRINTER, "-s").stdout
     seeds = [line for line in first.splitlines() if line.startswith("SEED")]
-    assert seeds and seeds == [line for line in second.splitlines() if line.startswith("SEED")]
+    assert seeds
+    assert seeds == [line for line in second.splitlines() if line.startswith("SEED")]
 
 
 def test_a_failing_simulation_test_prints_its_replay(tmp_path) -> None:
-    res = _pytest(tmp_path, """
+    res = _pytest(
+        tmp_path,
+        """
         from fault_injection.checker import RegisterModel
 
         def test_unsafe(sim, check_linearizable):
             run = sim.chaos(store="unsafe", duration=5)
             check_linearizable(run.history, RegisterModel())
-    """, "--kubelab-seed", "7")
+    """,
+        "--kubelab-seed",
+        "7",
+    )
     assert res.returncode == 1
     assert "history is illegal" in res.stdout
     assert "--kubelab-seed 7" in res.stdout

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fault_injection.chaos import EXIT_ANOMALY, EXIT_VALID, ChaosConfig, run_chaos
 from fault_injection.chaos.cli import save
@@ -18,16 +20,22 @@ from fault_injection.workloads import KeyedCasRegisterModel
 from kernel.cli.app import main
 
 NEMESES = [n for n in NEMESIS_NAMES if n != "none"]
-MODELS = {"register": RegisterModel, "cas": CasRegisterModel, "kv": KvModel,
-          "store": KvModel, "lin-kv": KeyedCasRegisterModel}
+MODELS = {
+    "register": RegisterModel,
+    "cas": CasRegisterModel,
+    "kv": KvModel,
+    "store": KvModel,
+    "lin-kv": KeyedCasRegisterModel,
+}
 
 
 @pytest.mark.parametrize("nemesis", NEMESES)
 def test_memory_store_is_linearizable_and_live_under_every_nemesis(
     sim, check_linearizable, nemesis: str
 ) -> None:
-    run = sim.chaos(store="memory", workload="cas", nemesis=nemesis, duration=10,
-                    nemesis_interval=2.0)
+    run = sim.chaos(
+        store="memory", workload="cas", nemesis=nemesis, duration=10, nemesis_interval=2.0
+    )
     assert run.timeline.counts(), "the nemesis injected nothing"
     check_linearizable(run.history, CasRegisterModel())
     assert run.live, run.missing_final
@@ -44,17 +52,31 @@ def test_memory_store_passes_every_workload(sim, check_linearizable, workload: s
 @pytest.mark.slow
 @pytest.mark.parametrize("nemesis", NEMESES)
 def test_memory_store_passes_200_seeds(nemesis: str) -> None:
-    bad = [s for s in range(200)
-           if run_chaos(ChaosConfig(store="memory", workload="cas", nemesis=nemesis,
-                                    duration=10, nemesis_interval=2.0, seed=s)).exit_code]
+    bad = [
+        s
+        for s in range(200)
+        if run_chaos(
+            ChaosConfig(
+                store="memory",
+                workload="cas",
+                nemesis=nemesis,
+                duration=10,
+                nemesis_interval=2.0,
+                seed=s,
+            )
+        ).exit_code
+    ]
     assert bad == []
 
 
 def test_unsafe_store_is_caught_within_20_seeds_and_replays(tmp_path, capsys) -> None:
     caught = None
     for seed in range(20):
-        run = run_chaos(ChaosConfig(store="unsafe", workload="register", nemesis="partition",
-                                    duration=10, seed=seed))
+        run = run_chaos(
+            ChaosConfig(
+                store="unsafe", workload="register", nemesis="partition", duration=10, seed=seed
+            )
+        )
         if run.exit_code == EXIT_ANOMALY:
             caught = run
             break
@@ -69,8 +91,9 @@ def test_unsafe_store_is_caught_within_20_seeds_and_replays(tmp_path, capsys) ->
 
 
 def test_a_run_is_a_function_of_its_seed() -> None:
-    cfg = ChaosConfig(store="unsafe", workload="cas", nemesis="partition,pause,duplicate",
-                      duration=8, seed=11)
+    cfg = ChaosConfig(
+        store="unsafe", workload="cas", nemesis="partition,pause,duplicate", duration=8, seed=11
+    )
     a, b = run_chaos(cfg), run_chaos(cfg)
     assert a.trace_digest == b.trace_digest
     assert a.history == b.history
@@ -94,19 +117,50 @@ class _BlackHole:
 
 
 def test_a_system_that_never_answers_is_not_live() -> None:
-    run = run_chaos(ChaosConfig(workload="register", duration=3, liveness=2, seed=1),
-                    system=_BlackHole())
+    run = run_chaos(
+        ChaosConfig(workload="register", duration=3, liveness=2, seed=1), system=_BlackHole()
+    )
     assert not run.live
     assert run.verdict == "not-live"
     assert run.exit_code == EXIT_ANOMALY
     counts = run.counts()
-    assert counts["ok"] == 0 and counts["fail"] > 0  # reads that time out changed nothing
+    assert counts["ok"] == 0
+    assert counts["fail"] > 0
 
 
 def test_writes_that_time_out_are_recorded_info() -> None:
-    run = run_chaos(ChaosConfig(workload="cas", duration=3, liveness=1, seed=2),
-                    system=_BlackHole())
+    run = run_chaos(
+        ChaosConfig(workload="cas", duration=3, liveness=1, seed=2), system=_BlackHole()
+    )
     infos = {op.f for op in run.history.operations if op.outcome.value == "info"}
     fails = {op.f for op in run.history.operations if op.outcome.value == "fail"}
-    assert infos <= {"write", "cas"} and infos
+    assert infos <= {"write", "cas"}
+    assert infos
     assert fails == {"read"}
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    faults=st.lists(st.sampled_from(NEMESES), min_size=1, max_size=3, unique=True),
+    nodes=st.integers(1, 5),
+    clients=st.integers(1, 6),
+    interval=st.sampled_from([1.0, 2.0, 3.0]),
+    seed=st.integers(0, 2**31),
+)
+def test_memory_store_passes_generated_fault_scenarios(
+    faults: list[str], nodes: int, clients: int, interval: float, seed: int
+) -> None:
+    """Hypothesis draws the scenario; each example is one seeded simulation."""
+    run = run_chaos(
+        ChaosConfig(
+            store="memory",
+            workload="cas",
+            nemesis=",".join(faults),
+            nemesis_interval=interval,
+            nodes=nodes,
+            clients=clients,
+            duration=6,
+            seed=seed,
+        )
+    )
+    assert run.exit_code == EXIT_VALID, (run.verdict, run.replay_command())

@@ -16,8 +16,7 @@ from fault_injection.workloads.catalog import WorkloadError, workload
 def test_reply_outcomes() -> None:
     wl = WORKLOADS["cas"]
     read = wl.final_reads()[0]
-    write = next(op for op in (wl.generate(random.Random(i)) for i in range(50))
-                 if op.f == "write")
+    write = next(op for op in (wl.generate(random.Random(i)) for i in range(50)) if op.f == "write")
     cas = next(op for op in (wl.generate(random.Random(i)) for i in range(50)) if op.f == "cas")
     assert complete(read, {"type": "read_ok", "value": 3}).output == 3
     assert complete(read, {"type": "error", "code": 20}).outcome == "ok"  # missing = nil
@@ -47,8 +46,11 @@ def test_generated_operations_fit_their_model(name: str, seed: int) -> None:
         body = op.body
         key = body["key"]
         if body["type"] == "read":
-            reply = ({"type": "read_ok", "value": data[key]} if key in data
-                     else {"type": "error", "code": 20})
+            reply = (
+                {"type": "read_ok", "value": data[key]}
+                if key in data
+                else {"type": "error", "code": 20}
+            )
         elif body["type"] == "write":
             data[key] = body["value"]
             reply = {"type": "write_ok"}

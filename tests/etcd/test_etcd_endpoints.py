@@ -12,6 +12,7 @@ from components.store.etcd import LocalEtcd, open_etcd_store
 from components.store.etcd._client import GatewayClient
 from components.store.etcd._http import Endpoint
 from kernel.interfaces.store import StoreUnavailableError
+from kernel.registry import Registry, check_implementation, check_options
 
 
 @pytest.mark.parametrize(
@@ -109,3 +110,10 @@ async def test_a_write_that_may_have_been_proposed_is_not_sent_again(etcd: Local
             assert (await store.range(b"k")).count == 0  # the read moved on to the real member
         nursery.cancel_scope.cancel()
     assert seen == [b"/v3/kv/put", b"/v3/kv/range"]
+
+
+@pytest.mark.parametrize("endpoints", ["http://127.0.0.1:2379,http://127.0.0.1:2380", ["a:1"]])
+def test_the_registry_offers_etcd_with_an_endpoints_option(endpoints: object) -> None:
+    implementation = Registry().resolve("store", "etcd")
+    assert check_implementation(implementation)
+    check_options(implementation, {"endpoints": endpoints})

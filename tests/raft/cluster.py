@@ -19,6 +19,7 @@ from components.store.raft.core import (
     ConfState,
     Entry,
     EntryType,
+    HardState,
     MemoryStorage,
     Message,
     Mutant,
@@ -28,7 +29,7 @@ from components.store.raft.core import (
 )
 
 
-class SafetyViolation(AssertionError):
+class SafetyViolation(AssertionError):  # noqa: N818 (a violation, not an error in the test)
     """A Raft safety property was broken."""
 
 
@@ -96,6 +97,8 @@ class Cluster:
         self.read_floor: dict[tuple[int, bytes], int] = {}
         """Read requests: the highest index applied anywhere when each was issued."""
         self.listeners: list[Callable[[int, Ready], None]] = []
+        self.votes_persisted: set[tuple[int, int, int]] = set()
+        """(voter, term, candidate) for every vote any node has made durable."""
         ids = sorted(ids)
         for i in ids:
             self.add_peer(i, MemoryStorage.bootstrap(ids))
@@ -159,6 +162,7 @@ class Cluster:
         if rd.entries:
             storage.append(rd.entries)
         if rd.hard_state is not None:
+            self._check_hard_state(peer, storage.hard_state, rd.hard_state)
             storage.set_hard_state(rd.hard_state)
         for m in rd.messages:
             if (m.from_, m.to) not in self.cut:
@@ -192,11 +196,31 @@ class Cluster:
                 f"{e.index}, another node applied term {seen[0]} there (or a different prefix)"
             )
 
+    def _check_hard_state(self, peer: Peer, old: HardState, new: HardState) -> None:
+        """Figure 2: currentTerm never decreases and votedFor changes only with the term."""
+        if new.term < old.term:
+            raise SafetyViolation(
+                f"term went backwards: node {peer.id} persisted term {new.term} after {old.term}"
+            )
+        if new.term == old.term and old.vote != NONE and new.vote != old.vote:
+            raise SafetyViolation(
+                f"double vote: node {peer.id} voted {old.vote}, then {new.vote} in term {new.term}"
+            )
+        if new.vote != NONE:
+            self.votes_persisted.add((peer.id, new.term, new.vote))
+
     def _check_new_leader(self, peer: Peer, node: RawNode) -> None:
         term = node.raft.term
         other = self.leaders.setdefault(term, peer.id)
         if other != peer.id:
             raise SafetyViolation(f"election safety: nodes {other} and {peer.id} lead term {term}")
+        voters = node.raft.tracker.voters
+        durable = [v for v in voters if (v, term, peer.id) in self.votes_persisted]
+        if len(durable) < len(voters) // 2 + 1:
+            raise SafetyViolation(
+                f"election safety: node {peer.id} leads term {term} but only {durable} of "
+                f"voters {list(voters)} have a durable vote for it there"
+            )
         log = node.raft.log
         for index in range(max(log.first_index(), 1), self.max_applied + 1):
             known = self.committed.get(index)

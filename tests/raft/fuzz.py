@@ -6,14 +6,14 @@ that replays it: ``python -m tests.raft.fuzz SEED [MUTANT]``.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
-
 from collections.abc import Callable
 
 import attrs
 
-from components.store.raft.core import Mutant, ProposalDropped, Ready
+from components.store.raft.core import NONE, Mutant, ProposalDropped, Ready
 from tests.raft.cluster import Cluster, SafetyViolation
 
 
@@ -48,15 +48,21 @@ def run_seed(
     )
     if listener is not None:
         cluster.listeners.append(listener)
-    loss = rng.choice((0.0, 0.05, 0.2))
-    dup = rng.choice((0.0, 0.05))
+    profile = Profile(
+        loss=rng.choice((0.0, 0.05, 0.2)),
+        dup=rng.choice((0.0, 0.05, 0.2)),
+        compact=rng.choice((0.02, 0.02, 0.1)),
+        fault=rng.choice((0.015, 0.015, 0.05)),
+    )
     reads = 0
     try:
         for step in range(steps):
-            reads += _random_step(cluster, rng, step, loss, dup)
+            reads += _random_step(cluster, rng, step, profile)
         _quiesce(cluster)
         if check_log_matching:
             check_logs_match(cluster)
+        check_stable_leader(cluster)
+        check_reelection(cluster)
     except AssertionError as exc:
         return RunResult(seed, cluster.max_applied, len(cluster.leaders), reads, str(exc))
     except Exception as exc:  # a crash of the core under test is a finding too
@@ -66,7 +72,21 @@ def run_seed(
     return RunResult(seed, cluster.max_applied, len(cluster.leaders), reads, None)
 
 
-def _random_step(c: Cluster, rng: random.Random, step: int, loss: float, dup: float) -> int:
+@attrs.frozen
+class Profile:
+    """How hostile one run is; drawn from the seed so runs differ in kind, not only order."""
+
+    loss: float
+    """Probability that a delivered message is dropped instead."""
+    dup: float
+    """Probability that a delivered message stays in flight to be delivered again."""
+    compact: float
+    """Probability per step that a node snapshots and compacts its log."""
+    fault: float
+    """Probability per step of a crash, restart, partition or heal."""
+
+
+def _random_step(c: Cluster, rng: random.Random, step: int, p: Profile) -> int:
     ids = list(c.peers)
     up = c.up_ids()
     roll = rng.random()
@@ -75,15 +95,13 @@ def _random_step(c: Cluster, rng: random.Random, step: int, loss: float, dup: fl
     elif roll < 0.62 and c.in_flight:
         # deliver a random in-flight message: reordering comes for free
         m = c.in_flight.pop(rng.randrange(len(c.in_flight)))
-        if rng.random() >= loss:
+        if rng.random() >= p.loss:
             c.deliver(m)
-            if rng.random() < dup:
+            if rng.random() < p.dup:
                 c.in_flight.append(m)
     elif roll < 0.75 and up:
-        try:
+        with contextlib.suppress(ProposalDropped):
             c.node(rng.choice(up)).propose(b"v%d" % step)
-        except ProposalDropped:
-            pass
     elif roll < 0.79 and up:
         node = rng.choice(up)
         try:
@@ -91,12 +109,12 @@ def _random_step(c: Cluster, rng: random.Random, step: int, loss: float, dup: fl
             return 1
         except ProposalDropped:
             pass
-    elif roll < 0.81 and up:
-        c.snapshot_and_compact(rng.choice(up))
-    elif roll < 0.825:
-        _fault(c, rng, ids)
-    elif roll < 0.83 and up:
+    elif roll < 0.80 and up:
         c.node(rng.choice(up)).transfer_leadership(rng.choice(ids))
+    elif roll < 0.80 + p.compact and up:
+        c.snapshot_and_compact(rng.choice(up))
+    elif roll < 0.80 + p.compact + p.fault:
+        _fault(c, rng, ids)
     for i in up:
         c.process_ready(i)
     return 0
@@ -126,37 +144,79 @@ def _fault(c: Cluster, rng: random.Random, ids: list[int]) -> None:
 
 
 def _quiesce(c: Cluster) -> None:
-    """Heal everything and run on: a leader must emerge and every node must catch up."""
+    """Heal everything and run on: a leader must emerge and every node must catch up.
+
+    A proposal may legitimately be lost when leadership changes before it commits, so
+    the final entry is proposed again whenever the current leader's log lacks it.
+    """
     c.heal()
     for i in c.peers:
         if not c.peers[i].up:
             c.restart(i)
-    proposed = False
+    final_index = 0
     for _ in range(100 * c.node(1).raft.election_timeout):
         for i in c.up_ids():
             c.tick(i)
         c.stabilize()
         leader = c.leader()
-        if leader and not proposed:
-            try:
-                c.node(leader).propose(b"final")
-                proposed = True
-            except ProposalDropped:
-                pass
+        if leader and not final_index:
+            log = c.node(leader).raft.log
+            held = log.slice(log.first_index(), log.last_index() + 1)
+            final = [e.index for e in held if e.data == b"final"]
+            if final and final[-1] <= log.committed:
+                final_index = final[-1]
+            elif not final:
+                with contextlib.suppress(ProposalDropped):
+                    c.node(leader).propose(b"final")
         c.stabilize()
-        if proposed and _final_everywhere(c):
+        if final_index and _caught_up(c, final_index):
             return
     raise AssertionError("liveness: the healed cluster did not commit a final entry everywhere")
 
 
-def _final_everywhere(c: Cluster) -> bool:
+def _lockstep(c: Cluster, ticks: int, until: Callable[[], bool] | None = None) -> bool:
+    """Tick every live node together, delivering everything after each tick."""
+    for _ in range(ticks):
+        for i in c.up_ids():
+            c.tick(i)
+        c.stabilize()
+        if until is not None and until():
+            return True
+    return False
+
+
+def check_stable_leader(c: Cluster, timeouts: int = 10) -> None:
+    """Liveness: on a healthy network a leader keeps its term (followers hear it in time)."""
+    leader = c.leader()
+    term = c.node(leader).raft.term
+    _lockstep(c, timeouts * c.node(leader).raft.election_timeout)
+    now = c.leader()
+    if now != leader or c.node(now).raft.term != term:
+        raise AssertionError(
+            f"liveness: leader {leader} of term {term} was deposed on a healthy network "
+            f"(now {now or 'nobody'} in term {max(c.node(i).raft.term for i in c.up_ids())})"
+        )
+
+
+def check_reelection(c: Cluster, timeouts: int = 20) -> None:
+    """Liveness: after the leader crashes, the others elect a new one (no endless split
+    votes: the followers' timers start in step, only randomization breaks the tie)."""
+    old = c.leader()
+    timeout = c.node(old).raft.election_timeout
+    c.crash(old)
+    if _lockstep(c, timeouts * timeout, lambda: c.leader() not in (NONE, old)):
+        return
+    raise AssertionError(
+        f"liveness: no leader within {timeouts} election timeouts after leader {old} crashed"
+    )
+
+
+def _caught_up(c: Cluster, index: int) -> bool:
+    """Has every node applied ``index`` and everything its leader has committed?"""
     leader = c.leader()
     if not leader:
         return False
-    log = c.node(leader).raft.log
-    target = log.committed
-    if b"final" not in [e.data for e in log.slice(max(log.first_index(), target - 5), target + 1)]:
-        return False
+    target = max(index, c.node(leader).raft.log.committed)
     return all(p.applied_index >= target for p in c.peers.values())
 
 
@@ -182,10 +242,35 @@ def check_logs_match(c: Cluster) -> None:
                     raise SafetyViolation(f"log matching: same term, other data at {index}")
 
 
+def first_failing_seed(mutants: frozenset[Mutant], bound: int) -> tuple[int, str] | None:
+    """The first seed in ``range(bound)`` whose run fails, with its error, or None."""
+    for seed in range(bound):
+        result = run_seed(seed, mutants=mutants, check_log_matching=True)
+        if result.error is not None:
+            return seed, result.error
+    return None
+
+
+def sweep_mutants(bound: int) -> int:
+    """Print how many seeds each mutant needed to be caught; non-zero if one survived."""
+    survived = 0
+    for m in Mutant:
+        found = first_failing_seed(frozenset({m}), bound)
+        if found is None:
+            survived += 1
+            print(f"{m.name:32} NOT CAUGHT in {bound} seeds", flush=True)
+        else:
+            print(f"{m.name:32} caught by seed {found[0]:5}: {found[1][:90]}", flush=True)
+    return 1 if survived else 0
+
+
 def main(argv: list[str]) -> int:
+    """``fuzz SEED [MUTANT...]`` replays one run; ``fuzz --sweep-mutants N`` sweeps."""
+    if len(argv) == 3 and argv[1] == "--sweep-mutants":
+        return sweep_mutants(int(argv[2]))
     seed = int(argv[1])
     mutants = frozenset(Mutant[name] for name in argv[2:])
-    result = run_seed(seed, mutants=mutants)
+    result = run_seed(seed, mutants=mutants, check_log_matching=True)
     print(result)
     return 1 if result.error else 0
 

@@ -90,7 +90,9 @@ def describe_ready(node_id: int, rd: Ready) -> list[str]:
         out.append(f"  HardState Term:{hs.term} Vote:{hs.vote} Commit:{hs.commit}")
     if rd.snapshot is not None:
         md = rd.snapshot.metadata
-        out.append(f"  Snapshot Index:{md.index} Term:{md.term} Voters:{list(md.conf_state.voters)}")
+        out.append(
+            f"  Snapshot Index:{md.index} Term:{md.term} Voters:{list(md.conf_state.voters)}"
+        )
     if rd.entries:
         out.append("  Entries:")
         out += [f"  {describe_entry(e)}" for e in rd.entries]
@@ -262,8 +264,7 @@ class Interpreter:
         targets = [int(a) for a in args] if args else sorted(self.c.peers)
         out: list[str] = []
         for t in targets:
-            for m in self.c.deliver_all(to=[t]):
-                out.append(describe_message(m))
+            out.extend(describe_message(m) for m in self.c.deliver_all(to=[t]))
         return out
 
     def drop_msgs(self, args: list[str]) -> list[str]:

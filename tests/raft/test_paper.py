@@ -42,9 +42,7 @@ def make_node(
     pre_vote: bool = False,
     election_tick: int = 10,
 ) -> RawNode:
-    config = Config(
-        id=node_id, election_tick=election_tick, pre_vote=pre_vote, check_quorum=False
-    )
+    config = Config(id=node_id, election_tick=election_tick, pre_vote=pre_vote, check_quorum=False)
     return RawNode(config, make_storage(voters, terms or [], term), random.Random(node_id))
 
 
@@ -376,9 +374,7 @@ def test_follower_append_entries(
     Reference: section 5.3
     """
     node = make_node(terms=[1, 2], term=2)
-    node.step(
-        msg(MT.MsgApp, 2, 1, term=4, log_term=log_term, index=index, entries=tuple(entries))
-    )
+    node.step(msg(MT.MsgApp, 2, 1, term=4, log_term=log_term, index=index, entries=tuple(entries)))
     drain(node)
     log = node.raft.log
     assert [e.term for e in log.slice(2, log.last_index() + 1)] == expected
@@ -431,7 +427,7 @@ def test_leader_append_only_and_log_matching() -> None:
         checks: list[str] = []
         last_by_leader: dict[tuple[int, int], int] = {}
 
-        def listener(node_id: int, rd, checks=checks, last=last_by_leader) -> None:  # noqa: ANN001
+        def listener(node_id: int, rd, checks=checks, last=last_by_leader) -> None:
             if not rd.entries:
                 return
             key = (node_id, rd.entries[0].term)
@@ -473,8 +469,9 @@ def figure_8(mutants: frozenset = frozenset()) -> Cluster:
     5 with S3 and S4 and overwrites index 2. That is only safe because S1 never committed
     the term-2 entry by counting replicas.
     """
-    c = Cluster(range(1, 6), pre_vote=False, check_quorum=False, max_size_per_msg=1,
-                mutants=mutants)
+    c = Cluster(
+        range(1, 6), pre_vote=False, check_quorum=False, max_size_per_msg=1, mutants=mutants
+    )
     logs = {1: [2], 2: [2], 3: [], 4: [], 5: [3]}
     for i, terms in logs.items():
         c.add_peer(i, make_storage((1, 2, 3, 4, 5), terms, term=4 if i == 5 else 3))
@@ -485,9 +482,7 @@ def figure_8(mutants: frozenset = frozenset()) -> Cluster:
         for i in c.up_ids():
             c.process_ready(i)
         c.in_flight = [
-            attrs.evolve(m, entries=tuple(e for e in m.entries if e.term != 4))
-            if m.to == 3
-            else m
+            attrs.evolve(m, entries=tuple(e for e in m.entries if e.term != 4)) if m.to == 3 else m
             for m in c.in_flight
         ]
         c.deliver_all()
@@ -552,5 +547,5 @@ def test_figure_8_mutant_commits_by_counting_is_caught() -> None:
     """
     from tests.raft.cluster import SafetyViolation
 
-    with pytest.raises(SafetyViolation, match="leader completeness|state machine safety"):
+    with pytest.raises(SafetyViolation, match=r"leader completeness|state machine safety"):
         figure_8(frozenset({Mutant.COMMIT_OLDER_TERM_BY_COUNTING}))

@@ -270,3 +270,31 @@ def test_unknown_target_host_fails_at_install():
     with pytest.raises(Exception) as info:
         simulate(scenario, seed=1)
     assert "no host named 'ghost'" in repr(info.value)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_partitions_of_too_few_hosts_inject_only_what_makes_sense(count):
+    """Two hosts can be split or cut one way; a majority, ring or bridge needs three."""
+
+    async def scenario(world: World):
+        for name in SERVERS[:count]:
+            world.add_host(name, _appender)
+        runs = [
+            start_nemesis(world, partition(kind, interval=2), hosts=SERVERS[:count])
+            for kind in (
+                "random",
+                "halves",
+                "majority-minority",
+                "majorities-ring",
+                "bridge",
+                "one-way",
+            )
+        ]
+        await world.sleep(5)
+        return [run.timeline.counts().get("partition", 0) for run in runs]
+
+    counts = simulate(scenario, seed=3).value
+    if count == 1:
+        assert counts == [0, 0, 0, 0, 0, 0]
+    else:
+        assert counts == [2, 2, 0, 0, 0, 2]

@@ -2,8 +2,8 @@
 
 Only what a keep-alive JSON client needs: a POST with `Content-Length`, and responses framed by
 `Content-Length`, `Transfer-Encoding: chunked` (the gateway's streams) or connection close.
-Hand-written because it is a few dozen lines and costs a fraction of h11's per-request CPU,
-which is what bounds throughput at 32 concurrent clients (see docs/store.md).
+Hand-written because it is a few dozen lines and, at 32 concurrent clients where client CPU
+bounds throughput, gives about 1.25x the puts/s of the same pool over h11 (docs/store.md).
 """
 
 from __future__ import annotations

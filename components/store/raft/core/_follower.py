@@ -17,7 +17,7 @@ MT = MessageType
 def step_follower(r: Raft, m: Message) -> None:
     """Dispatch a message received while follower."""
     kind = m.type
-    if kind == MT.MsgApp or kind == MT.MsgHeartbeat or kind == MT.MsgSnap:
+    if kind in (MT.MsgApp, MT.MsgHeartbeat, MT.MsgSnap):
         if Mutant.NO_TIMER_RESET_ON_APPEND not in r.mutants or kind == MT.MsgSnap:
             r.election_elapsed = 0
         r.lead = m.from_
@@ -33,7 +33,7 @@ def step_follower(r: Raft, m: Message) -> None:
         if r.config.disable_proposal_forwarding:
             raise ProposalDropped(f"not the leader (leader is {r.lead}); forwarding is off")
         r.msgs.append(Message(MT.MsgProp, r.lead, r.id, entries=m.entries))
-    elif kind == MT.MsgTransferLeader or kind == MT.MsgReadIndex:
+    elif kind in (MT.MsgTransferLeader, MT.MsgReadIndex):
         if r.lead != NONE:
             r.msgs.append(Message(kind, r.lead, m.from_, context=m.context))
     elif kind == MT.MsgReadIndexResp:
@@ -48,12 +48,12 @@ def step_candidate(r: Raft, m: Message) -> None:
     my_resp = MT.MsgPreVoteResp if r.role == StateRole.PreCandidate else MT.MsgVoteResp
     if kind == MT.MsgProp:
         raise ProposalDropped("an election is in progress; retry once a leader is known")
-    if kind == MT.MsgApp or kind == MT.MsgHeartbeat or kind == MT.MsgSnap:
+    if kind in (MT.MsgApp, MT.MsgHeartbeat, MT.MsgSnap):
         # A leader of our term exists (section 5.2): follow it.
         r.become_follower(m.term, m.from_)
         step_follower(r, m)
     elif kind == my_resp:
-        result = r.poll(m.from_, kind, not m.reject)
+        result = r.poll(m.from_, not m.reject)
         if result == "won":
             if r.role == StateRole.PreCandidate:
                 r.campaign(pre_vote=False)

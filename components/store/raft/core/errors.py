@@ -11,7 +11,7 @@ class ConfigError(RaftError, ValueError):
     """A :class:`~components.store.raft.core.config.Config` field has an unusable value."""
 
 
-class ProposalDropped(RaftError):
+class ProposalDropped(RaftError):  # noqa: N818 (etcd names: ErrProposalDropped, ErrCompacted...)
     """A proposal was not appended (no leader, transfer in progress, pending conf change...).
 
     The outcome is definite: the entry will not be committed from this call. Retry later,
@@ -19,15 +19,15 @@ class ProposalDropped(RaftError):
     """
 
 
-class LogCompacted(RaftError):
+class LogCompacted(RaftError):  # noqa: N818 (etcd names: ErrProposalDropped, ErrCompacted...)
     """The requested index lies before the first index still held (it is in the snapshot)."""
 
 
-class LogUnavailable(RaftError):
+class LogUnavailable(RaftError):  # noqa: N818 (etcd names: ErrProposalDropped, ErrCompacted...)
     """The requested index lies after the last index held."""
 
 
-class SnapshotOutOfDate(RaftError):
+class SnapshotOutOfDate(RaftError):  # noqa: N818 (etcd names: ErrProposalDropped, ErrCompacted...)
     """The snapshot is older than the one already held by storage."""
 
 

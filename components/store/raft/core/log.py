@@ -69,14 +69,14 @@ class RaftLog:
         return self.term(self.last_index())
 
     def match_term(self, index: int, term: int) -> bool:
-        """Does our entry at ``index`` have ``term``? (False if we do not hold it.)"""
+        """Whether our entry at ``index`` has ``term`` (False if we do not hold it)."""
         try:
             return self.term(index) == term
         except (LogCompacted, LogUnavailable):
             return False
 
     def is_up_to_date(self, last_index: int, term: int) -> bool:
-        """Is a candidate's log (last ``index``/``term``) at least as up-to-date as ours (5.4.1)?"""
+        """Whether a candidate's log (last ``index``/``term``) is as up-to-date as ours (5.4.1)."""
         our_term = self.last_term()
         return term > our_term or (term == our_term and last_index >= self.last_index())
 

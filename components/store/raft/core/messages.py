@@ -241,5 +241,7 @@ def describe_message(m: Message) -> str:
         parts.append(f"Context:{m.context.decode(errors='replace')}")
     if m.snapshot is not None:
         md = m.snapshot.metadata
-        parts.append(f"Snapshot: Index:{md.index} Term:{md.term} Voters:{list(md.conf_state.voters)}")
+        parts.append(
+            f"Snapshot: Index:{md.index} Term:{md.term} Voters:{list(md.conf_state.voters)}"
+        )
     return " ".join(parts)

@@ -192,6 +192,6 @@ class ProgressTracker:
         return granted, rejected, "pending"
 
     def quorum_active(self, self_id: int) -> bool:
-        """Has a majority (counting ourselves) been heard from recently?"""
+        """Whether a majority (counting ourselves) has been heard from recently."""
         active = sum(1 for v in self.voters if v == self_id or self.progress[v].recent_active)
         return active >= self.quorum()

@@ -213,7 +213,7 @@ class Raft:
         kind = m.type
         if kind == MT.MsgHup:
             self.hup(transfer=m.context == CAMPAIGN_TRANSFER)
-        elif kind == MT.MsgVote or kind == MT.MsgPreVote:
+        elif kind in (MT.MsgVote, MT.MsgPreVote):
             self._handle_vote_request(m)
         else:
             self._step(self, m)
@@ -221,7 +221,7 @@ class Raft:
     def _accept_higher_term(self, m: Message) -> bool:
         """Section 5.1: a higher term makes us follow it; False means drop the message."""
         kind = m.type
-        if kind == MT.MsgVote or kind == MT.MsgPreVote:
+        if kind in (MT.MsgVote, MT.MsgPreVote):
             force = m.context == CAMPAIGN_TRANSFER
             in_lease = (
                 self.config.check_quorum
@@ -303,7 +303,7 @@ class Raft:
         else:
             self.become_candidate()
             kind, term = MT.MsgVote, self.term
-        if self.poll(self.id, kind, True) == "won":
+        if self.poll(self.id, True) == "won":
             # a single-voter cluster wins at once
             if pre_vote:
                 self.campaign(pre_vote=False)
@@ -314,11 +314,9 @@ class Raft:
         ctx = CAMPAIGN_TRANSFER if transfer else b""
         for node in self.tracker.voters:
             if node != self.id:
-                self.msgs.append(
-                    Message(kind, node, self.id, term, last_term, last, context=ctx)
-                )
+                self.msgs.append(Message(kind, node, self.id, term, last_term, last, context=ctx))
 
-    def poll(self, node: int, kind: MessageType, granted: bool) -> str:
+    def poll(self, node: int, granted: bool) -> str:
         self.tracker.record_vote(node, granted)
         return self.tracker.tally()[2]
 
@@ -387,9 +385,7 @@ class Raft:
         """Leader: stamp ``entries`` with our term and the next indices, and append them."""
         last = self.log.last_index()
         term = self.term
-        stamped = [
-            Entry(term, last + i, e.type, e.data) for i, e in enumerate(entries, start=1)
-        ]
+        stamped = [Entry(term, last + i, e.type, e.data) for i, e in enumerate(entries, start=1)]
         last = self.log.append(stamped)
         self.tracker.progress[self.id].maybe_update(last)
         self.maybe_commit()
@@ -456,9 +452,8 @@ class Raft:
 
     def report_unreachable(self, to: int) -> None:
         pr = self.tracker.progress.get(to)
-        if self.role == StateRole.Leader and pr is not None:
-            if pr.state == ProgressState.Replicate:
-                pr.become_probe()
+        if self.role == StateRole.Leader and pr is not None and pr.state == ProgressState.Replicate:
+            pr.become_probe()
 
     def check_step_input(self, m: Message) -> None:
         if m.type in (MT.MsgHup, MT.MsgBeat):

@@ -147,7 +147,7 @@ class RawNode:
 
     def step(self, message: Message) -> None:
         """Handle a message from a peer. Proposals that fail here are silently dropped."""
-        if message.type == MT.MsgHup or message.type == MT.MsgBeat:
+        if message.type in (MT.MsgHup, MT.MsgBeat):
             raise StepError(f"{message.type.name} is local; call campaign() or tick() instead")
         if message.from_ not in self.raft.tracker.progress and message.type in (
             MT.MsgAppResp,
@@ -171,7 +171,7 @@ class RawNode:
     # -- outputs ------------------------------------------------------------------------
 
     def has_ready(self) -> bool:
-        """Is there anything for the driver to do?"""
+        """Whether there is anything for the driver to do."""
         r = self.raft
         log = r.log
         return bool(
@@ -218,7 +218,9 @@ class RawNode:
             messages=tuple(r.msgs),
             read_states=tuple(r.read_states),
             must_sync=bool(entries)
-            or (new_hard and (hard.term, hard.vote) != (self._prev_hard.term, self._prev_hard.vote)),
+            or (
+                new_hard and (hard.term, hard.vote) != (self._prev_hard.term, self._prev_hard.vote)
+            ),
         )
         r.msgs = []
         r.read_states = []

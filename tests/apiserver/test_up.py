@@ -1,0 +1,113 @@
+"""`kubelab up` as a user runs it: a foreground process that serves, writes a kubeconfig, stops."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "kernel.cli.app",
+        "up",
+        "--api-port",
+        "0",
+        "--state-dir",
+        str(tmp_path),
+        *args,
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if "API server at " in line:
+            url = line.split("API server at ", 1)[1].split()[0]
+            return proc, url
+    proc.kill()
+    _, err = proc.communicate()
+    pytest.fail(f"kubelab up did not start: {err}")
+
+
+def test_up_serves_writes_kubeconfig_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    proc, url = _start(tmp_path)
+    try:
+        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        from kubernetes import client, config
+
+        api = client.CoreV1Api(config.new_client_from_config(str(tmp_path / "kubeconfig")))
+        names = {ns.metadata.name for ns in api.list_namespace().items}
+        assert {"default", "kube-system"} <= names
+        assert oct((tmp_path / "kubeconfig").stat().st_mode & 0o777) == "0o600"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=15)
+    assert rc == 0
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{url}/healthz", timeout=2)
+
+
+def test_up_reports_a_taken_port_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kernel.cli.app",
+                "up",
+                "--api-port",
+                str(port),
+                "--state-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ},
+        )
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "address" in lines[0]
+    assert "in use" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_up_rejects_an_unknown_store_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kernel.cli.app",
+            "up",
+            "--store",
+            "nosuch",
+            "--api-port",
+            "0",
+            "--state-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().startswith('kubelab: --store: unknown store implementation "nosuch"')
+    assert "Traceback" not in done.stderr
