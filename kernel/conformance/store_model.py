@@ -137,36 +137,44 @@ async def _watch_replay(
     """
     got: list[WatchEvent | str] = []
     progress = trio.Event()
+    failure: list[StoreError] = []
 
     async def pump(stream: AsyncIterator[WatchEvent]) -> None:
         nonlocal progress
-        async for event in stream:
-            got.append(event)
-            progress.set()
-            progress = trio.Event()
-            if len(got) > len(expected) or got[-1] != expected[len(got) - 1]:
-                return
-        got.append(STREAM_ENDED)  # the iterator stopped by itself: a watch must not
+        try:
+            async for event in stream:
+                got.append(event)
+                progress.set()
+                progress = trio.Event()
+                if len(got) > len(expected) or got[-1] != expected[len(got) - 1]:
+                    return
+            got.append(STREAM_ENDED)  # the iterator stopped by itself: a watch must not
+        except StoreError as exc:  # e.g. CompactedError from the iterator: re-raised bare
+            failure.append(exc)
         progress.set()
 
     watch = store.watch(key, end, start_revision=start, prev_kv=prev_kv)
     async with watch as stream, trio.open_nursery() as nursery:
         nursery.start_soon(pump, stream)
-        while _still_waiting(got, expected):
+        while _still_waiting(got, expected, failure):
             with trio.move_on_after(wait) as scope:
                 await progress.wait()
             if scope.cancelled_caught:
                 break
-        if len(got) == len(expected):
+        if len(got) == len(expected) and not failure:
             with trio.move_on_after(_QUIET_WAIT):
                 await progress.wait()  # an extra event is a bug; shown in the diff
         nursery.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
     return got
 
 
-def _still_waiting(got: list[WatchEvent | str], expected: list[WatchEvent]) -> bool:
+def _still_waiting(
+    got: list[WatchEvent | str], expected: list[WatchEvent], failure: list[StoreError]
+) -> bool:
     """True while every event so far matches and some expected ones have not arrived."""
-    if len(got) >= len(expected) or (got and got[-1] is STREAM_ENDED):
+    if len(got) >= len(expected) or (got and got[-1] is STREAM_ENDED) or failure:
         return False
     return all(g == e for g, e in zip(got, expected, strict=False))
 
