@@ -20,6 +20,7 @@ from fault_injection.checker._jsonl import HistoryWriter, read_jsonl, write_hist
 from fault_injection.checker._kv import KvModel
 from fault_injection.checker._model import Model, NondeterministicModel, freeze
 from fault_injection.checker._models import MODELS, model_named
+from fault_injection.checker._queue import QueueModel
 from fault_injection.checker._register import CasRegisterModel, RegisterModel
 from fault_injection.checker._report_html import render_html, write_html
 from fault_injection.checker._result import CheckResult, PartitionResult, Verdict
@@ -41,6 +42,7 @@ __all__ = [
     "Operation",
     "Outcome",
     "PartitionResult",
+    "QueueModel",
     "RegisterModel",
     "SetModel",
     "StoreModel",

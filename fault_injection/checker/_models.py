@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fault_injection.checker._kv import KvModel
 from fault_injection.checker._model import Model
+from fault_injection.checker._queue import QueueModel
 from fault_injection.checker._register import CasRegisterModel, RegisterModel
 from fault_injection.checker._set import SetModel
 from fault_injection.checker._store import StoreModel
@@ -14,6 +15,7 @@ MODELS: dict[str, Callable[[], Model]] = {
     "register": RegisterModel,
     "cas-register": CasRegisterModel,
     "kv": KvModel,
+    "queue": QueueModel,
     "set": SetModel,
     "store": StoreModel,
 }

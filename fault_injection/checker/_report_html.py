@@ -35,6 +35,7 @@ svg text{font:12px system-ui,sans-serif} .lbl{font-weight:600}
 .op.unplaced rect{fill:#fafafa}
 .op:hover rect{stroke:#000;stroke-width:2}
 .ann rect{fill:#e9d8f4;stroke:#7b3fa0} .ann line{stroke:#7b3fa0;stroke-width:2}
+.callout{fill:#b00020;font-weight:700;paint-order:stroke;stroke:#fff;stroke-width:4px}
 .lin{fill:none;stroke:#1b7f3b;stroke-width:1.6;opacity:.8} .pt{fill:#1b7f3b}
 .axis{stroke:#999} .grid{stroke:#eee}
 .legend span{display:inline-block;margin-right:14px}
@@ -166,6 +167,15 @@ def _svg(history: History, model: Model, part: PartitionResult) -> str:
         pts = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
         out.append(f"<polyline class='lin' points='{pts}'/>")
         out.extend(f"<circle class='pt' cx='{px:.1f}' cy='{py:.1f}' r='3'/>" for px, py in points)
+    blocker = by_index.get(part.blocking) if part.blocking is not None else None
+    if blocker is not None:  # the key fact of the report, spelled out on top of everything
+        y = row_of[blocker.process] * ROW_H + 6
+        end = blocker.ret if blocker.ret is not None else blocker.call
+        out.append(
+            f"<text class='callout' x='{max(x(end), x(blocker.call) + 3) + 5:.1f}' "
+            f"y='{y + 15}'>{html.escape(model.describe_operation(blocker))}: cannot be "
+            "placed</text>"
+        )
     out.append("</svg>")
     return "".join(out)
 

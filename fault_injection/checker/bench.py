@@ -53,6 +53,7 @@ def cases(quick: bool) -> list[Case]:
             "cas-register",
             "brute",
         ),
+        Case("illegal register 11 ops / 11 clients", _small_illegal, "register", "brute"),
         Case("kv 1k ops / 5 clients", lambda: kv_history(1, 1000, 5), "kv", "plain"),
         Case("kv 10k ops / 50 clients", lambda: kv_history(2, 10_000, 50), "kv", "plain"),
         Case(
@@ -91,6 +92,13 @@ def cases(quick: bool) -> list[Case]:
             ),
         ]
     return out
+
+
+def _small_illegal() -> object:
+    """A stale read among 11 fully concurrent writes: brute force must try every order."""
+    from fault_injection.checker._generate import mutate, register_history
+
+    return mutate(0, register_history(0, 11, 11, values=11, overlap=3.0), "stale-read")
 
 
 def run_one(history: object, model_name: str, how: str, timeout: float) -> tuple[float, int, str]:

@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
             None,
             "--model",
             "-m",
-            help="register | cas-register | kv | set | store (default: from the file).",
+            help="register | cas-register | kv | set | queue | store (default: from the file).",
         ),
         fmt: str = typer.Option("auto", "--format", "-f", help="auto | jsonl | jepsen | edn-kv"),
         timeout: float | None = typer.Option(

@@ -12,6 +12,7 @@ import errno
 import secrets
 import signal
 import sys
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from kernel.apiserver.server import APIServer
 from kernel.apiserver.serving import AddressInUseError, serve_http
 from kernel.cli.errors import UserError
 from kernel.client.kubeconfig import write_kubeconfig
+from kernel.interfaces.store import StoreUnavailableError
 from kernel.registry import RegistryError, check_options, resolve
 
 
@@ -52,7 +54,11 @@ async def run_up(
         check_options(impl, options)
     except RegistryError as err:
         raise UserError(f"--store: {err}") from None
-    async with impl.factory(**options) as backend:  # type: ignore[attr-defined]
+    async with AsyncExitStack() as stack:
+        try:
+            backend = await stack.enter_async_context(impl.factory(**options))  # type: ignore[arg-type]
+        except (ValueError, StoreUnavailableError) as err:
+            raise UserError(f"--store {store}: cannot open the store: {err}") from None
         server = APIServer(store=backend)
         await server.start()
         async with trio.open_nursery() as nursery:

@@ -63,6 +63,8 @@ keys = st.sampled_from(KEYS)
 values = st.sampled_from(VALUES)
 lease_choices = st.sampled_from((0, 0, 0, LEASE_IDS[0], *LEASE_IDS))
 """Mostly no lease; otherwise one of a few ids, the first most often so that keys share it."""
+lease_ids = st.sampled_from((LEASE_IDS[0], *LEASE_IDS))
+"""A lease id to grant, revoke or inspect, the first most often."""
 
 
 @st.composite
@@ -221,6 +223,12 @@ class StoreModelMachine(RuleBasedStateMachine):
         status = self._ask("status()", self.store.status)
         assert (status.revision, status.compact_revision) == (1, 0), f"new store: {status}"
 
+    @initialize(grant=st.booleans())
+    def first_lease(self, grant: bool) -> None:
+        """Often start with lease LEASE_IDS[0] alive, so keys gather on it early."""
+        if grant and self.leases:
+            self.lease_grant(LEASE_IDS[0])
+
     @rule(key=keys, value=values, prev_kv=st.booleans(), lease=lease_choices)
     def put(self, key: bytes, value: bytes, prev_kv: bool, lease: int) -> None:
         lease = self._lease(lease)
@@ -233,7 +241,7 @@ class StoreModelMachine(RuleBasedStateMachine):
     @rule(
         batch=st.lists(keys, min_size=2, max_size=4, unique=True),
         value=values,
-        lease=lease_choices,
+        lease=st.sampled_from((0, LEASE_IDS[0])),
     )
     def put_many(self, batch: list[bytes], value: bytes, lease: int) -> None:
         """Several puts in a row (separate requests), so ranges, limits and leases see crowds."""
@@ -277,6 +285,15 @@ class StoreModelMachine(RuleBasedStateMachine):
             lambda: self.model.range(key, end, **options),  # type: ignore[arg-type]
             lambda: self.store.range(key, end, **options),  # type: ignore[arg-type]
         )
+
+    @rule(
+        limit=st.integers(1, 3),
+        back=st.one_of(st.none(), st.integers(0, 4)),
+        keys_only=st.booleans(),
+    )
+    def scan(self, limit: int, back: int | None, keys_only: bool) -> None:
+        """A limited range over the whole key space (the common paging request)."""
+        self.range((KEYS[0], ALL_KEYS_FROM), back, limit, keys_only, False)
 
     @rule(
         guards=st.lists(compares(), max_size=2),
@@ -328,7 +345,7 @@ class StoreModelMachine(RuleBasedStateMachine):
         assert actual == expected, f"{what}:\n  model: {expected!r}\n  store: {actual!r}"
 
     @precondition(lambda self: self.leases)
-    @rule(lease_id=st.sampled_from(LEASE_IDS))
+    @rule(lease_id=lease_ids)
     def lease_grant(self, lease_id: int) -> None:
         self._same(
             f"lease_grant({LEASE_TTL}, {lease_id})",
@@ -337,7 +354,7 @@ class StoreModelMachine(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: self.leases)
-    @rule(lease_id=st.sampled_from(LEASE_IDS))
+    @rule(lease_id=lease_ids)
     def lease_revoke(self, lease_id: int) -> None:
         self._same(
             f"lease_revoke({lease_id})",
@@ -346,7 +363,7 @@ class StoreModelMachine(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: self.leases)
-    @rule(lease_id=st.sampled_from(LEASE_IDS))
+    @rule(lease_id=lease_ids)
     def lease_keys(self, lease_id: int) -> None:
         status = self._ask(
             f"lease_time_to_live({lease_id}, keys=True)",

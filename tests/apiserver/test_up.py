@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import trio
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -113,3 +115,23 @@ def test_up_rejects_an_unknown_store_in_one_line(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert done.stderr.strip().startswith('kubelab: --store: unknown store implementation "nosuch"')
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("etcd") is None and not os.environ.get("CI"), reason="no etcd")
+async def test_up_serves_over_a_real_etcd(tmp_path: Path) -> None:
+    from components.store.etcd import open_local_etcd
+
+    async with open_local_etcd(1) as etcd:
+        endpoints = ",".join(etcd.endpoints)
+        proc, url = await trio.to_thread.run_sync(
+            lambda: _start(tmp_path, "--store", "etcd", "--etcd-endpoints", endpoints)
+        )
+        try:
+            async with httpx.AsyncClient() as http:
+                got = await http.get(f"{url}/api/v1/namespaces/kube-system", timeout=5)
+            assert got.status_code == 200
+            assert got.json()["metadata"]["name"] == "kube-system"
+        finally:
+            proc.send_signal(signal.SIGINT)
+            rc = await trio.to_thread.run_sync(lambda: proc.wait(timeout=15))
+        assert rc == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +11,7 @@ from fault_injection.checker import (
     CasRegisterModel,
     KvModel,
     Outcome,
+    QueueModel,
     RegisterModel,
     SetModel,
     check,
@@ -173,3 +175,39 @@ def set_histories(draw: st.DrawFn) -> object:
 def test_set_search_matches_brute_force(history: object) -> None:
     expected = brute_force_linearizable(history, SetModel())
     assert check(history, SetModel()).ok is expected
+
+
+@st.composite
+def queue_histories(draw: st.DrawFn) -> object:
+    n = draw(st.integers(1, 7))
+    rows = []
+    clock = [0, 0, 0]
+    for _ in range(n):
+        c = draw(st.integers(0, 2))
+        call = clock[c] + draw(st.integers(0, 3))
+        ret = call + draw(st.integers(0, 4))
+        outcome = draw(st.sampled_from(["ok", "ok", "info"]))
+        if draw(st.booleans()):
+            rows.append((c, "enqueue", draw(st.integers(0, 2)), None, call, ret, outcome))
+        else:
+            rows.append(
+                (c, "dequeue", None, draw(st.none() | st.integers(0, 2)), call, ret, outcome)
+            )
+        clock[c] = ret + 1
+    rows.sort(key=lambda r: r[4])
+    return make_history(rows)
+
+
+@settings(max_examples=600, deadline=None)
+@given(queue_histories())
+def test_queue_search_matches_brute_force(history: object) -> None:
+    expected = brute_force_linearizable(history, QueueModel())
+    assert check(history, QueueModel()).ok is expected
+
+
+@pytest.mark.slow
+@settings(max_examples=20_000, deadline=None)
+@given(register_histories(cas=True), st.booleans())
+def test_cas_register_big_sweep_vs_brute_force(history: object, prechecks: bool) -> None:
+    expected = brute_force_linearizable(history, CasRegisterModel())
+    assert check(history, CasRegisterModel(), prechecks=prechecks).ok is expected

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from trio.testing import MockClock
 
 from components.store.memory import open_memory_store
@@ -122,16 +122,32 @@ async def test_suite_reports_the_broken_rule(
 
 MODEL_BUGS = [IgnoresLimit, IgnoresOldRevisions, NeverCompacts, RevokesKeyByKey, DropsWatchEvents]
 
+FIND_SETTINGS = settings(
+    max_examples=300,
+    stateful_step_count=25,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    phases=[Phase.generate],
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+"""Fixed-seed search without shrinking: these tests only prove the model test can fail."""
+
 
 @pytest.mark.parametrize("wrapper", MODEL_BUGS, ids=lambda w: w.__name__)
 def test_model_test_finds_the_bug(wrapper: type[_Wrapper]) -> None:
-    quick = settings(
-        max_examples=300,
-        stateful_step_count=25,
-        deadline=None,
-        database=None,
-        print_blob=False,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
     with pytest.raises(AssertionError):
-        run_store_model_test(_opener(wrapper), test_settings=quick)
+        run_store_model_test(_opener(wrapper), test_settings=FIND_SETTINGS)
+
+
+def test_model_failure_is_shrunk_to_a_readable_difference() -> None:
+    """A found bug is reported as the differing request with both answers, after shrinking."""
+    shrinking = settings(FIND_SETTINGS, phases=[Phase.generate, Phase.shrink])
+    with pytest.raises(AssertionError) as info:
+        run_store_model_test(_opener(IgnoresLimit), test_settings=shrinking)
+    message = str(info.value)
+    assert "range(" in message
+    assert "'limit': " in message
+    assert "model: ('ok', RangeResult(" in message
+    assert "store: ('ok', RangeResult(" in message
