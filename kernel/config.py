@@ -206,7 +206,7 @@ def parse_config(text: str, *, source: str = "<string>") -> ClusterConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise _toml_error(source, err) from None
+        raise _toml_error(source, err, text) from None
     reader = _Reader(source)
     reader.table(data, "", ("cluster", *PART_NAMES))
     cluster = data.get("cluster", {})
@@ -216,9 +216,16 @@ def parse_config(text: str, *, source: str = "<string>") -> ClusterConfig:
     return ClusterConfig(cluster=_cluster(reader, cluster), source=source, **parts)
 
 
-def _toml_error(source: str, err: tomllib.TOMLDecodeError) -> ConfigError:
-    """`FILE, line N: what is wrong` from tomllib's message (which ends "(at line N, column M)")."""
+def _toml_error(source: str, err: tomllib.TOMLDecodeError, text: str) -> ConfigError:
+    """`FILE, line N: what is wrong` from tomllib's message (which ends "(at line N, column M)").
+
+    tomllib says "(at end of document)" for input that stops mid-value; that is the last line.
+    """
     message = str(err)
+    at_end = re.search(r"\s*\(at end of document\)$", message)
+    if at_end is not None:
+        last = max(1, len(text.splitlines()))
+        return ConfigError(f"{source}, line {last}: invalid TOML: {message[: at_end.start()]}")
     match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
     if match is None:
         return ConfigError(f"{source}: invalid TOML: {message}")

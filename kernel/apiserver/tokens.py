@@ -54,7 +54,7 @@ def parse_token_file(text: str, source: str = "token file") -> list[TokenEntry]:
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
             continue
         if len(row) < 3 or not row[0] or not row[1]:
-            raise ValueError(f"{source}:{number}: expected token,user,uid[,\"groups\"]")
+            raise ValueError(f'{source}:{number}: expected token,user,uid[,"groups"]')
         groups = tuple(g for g in (row[3].split(",") if len(row) > 3 else []) if g)
         user = UserInfo(row[1], row[2], (*groups, AUTHENTICATED_GROUP))
         entries.append(TokenEntry(row[0], user))
@@ -76,18 +76,23 @@ def _unb64(text: str) -> bytes:
 
 def service_account_user(namespace: str, name: str, uid: str = "") -> UserInfo:
     """The user a ServiceAccount authenticates as, with Kubernetes' groups."""
-    return UserInfo(f"system:serviceaccount:{namespace}:{name}", uid,
-                    ("system:serviceaccounts", f"system:serviceaccounts:{namespace}",
-                     AUTHENTICATED_GROUP))
+    return UserInfo(
+        f"system:serviceaccount:{namespace}:{name}",
+        uid,
+        ("system:serviceaccounts", f"system:serviceaccounts:{namespace}", AUTHENTICATED_GROUP),
+    )
 
 
 def sign_service_account_token(key: bytes, namespace: str, name: str, uid: str = "") -> str:
     """A ServiceAccount bearer token (HS256 JWT with Kubernetes' legacy claims)."""
     header = {"alg": "HS256", "typ": "JWT"}
-    claims = {"iss": SA_ISSUER, "sub": f"system:serviceaccount:{namespace}:{name}",
-              "kubernetes.io/serviceaccount/namespace": namespace,
-              "kubernetes.io/serviceaccount/service-account.name": name,
-              "kubernetes.io/serviceaccount/service-account.uid": uid}
+    claims = {
+        "iss": SA_ISSUER,
+        "sub": f"system:serviceaccount:{namespace}:{name}",
+        "kubernetes.io/serviceaccount/namespace": namespace,
+        "kubernetes.io/serviceaccount/service-account.name": name,
+        "kubernetes.io/serviceaccount/service-account.uid": uid,
+    }
     head = _b64(json.dumps(header, separators=(",", ":")).encode())
     body = _b64(json.dumps(claims, separators=(",", ":")).encode())
     signature = hmac.new(key, f"{head}.{body}".encode(), hashlib.sha256).digest()

@@ -31,7 +31,7 @@ START_TIMEOUT = 30.0
 """Seconds `open_store()` may take to yield a store."""
 CALL_TIMEOUT = 10.0
 """Seconds one request may take before the example fails (a correct store needs milliseconds)."""
-_GRACE = 2.0
+GRACE = 2.0
 """Extra seconds the calling thread waits for the loop to deliver an in-loop cancellation."""
 
 
@@ -42,10 +42,14 @@ class StoreCallTimeoutError(StoreConformanceError):
 class StoreThread:
     """A store opened with `open_store()` inside `trio.run` on a daemon thread."""
 
-    def __init__(self, open_store: StoreOpener, *, call_timeout: float = CALL_TIMEOUT) -> None:
+    def __init__(
+        self, open_store: StoreOpener, *, call_timeout: float = CALL_TIMEOUT, grace: float = GRACE
+    ) -> None:
         self._open_store = open_store
         self.call_timeout = call_timeout
         """Default deadline, in seconds, of each `run` call."""
+        self.grace = grace
+        """Extra seconds to wait for a cancelled request before declaring the loop blocked."""
         self._ready = threading.Event()
         self._token: trio.lowlevel.TrioToken | None = None
         self._nursery: trio.Nursery | None = None
@@ -109,7 +113,7 @@ class StoreThread:
         except trio.RunFinishedError:
             raise StoreCallTimeoutError(f"{label}: the store's loop has stopped") from None
         try:
-            return future.result(limit + _GRACE)
+            return future.result(limit + self.grace)
         except concurrent.futures.TimeoutError:
             self._wedged = True
             raise StoreCallTimeoutError(

@@ -240,10 +240,8 @@ class CompactedError(StoreError):
     """A read or watch asked for history older than the last compaction."""
 
     def __init__(self, revision: int, compact_revision: int) -> None:
-        super().__init__(
-            f"required revision {revision} has been compacted (compact revision "
-            f"{compact_revision})"
-        )
+        boundary = f"compact revision {compact_revision}"
+        super().__init__(f"required revision {revision} has been compacted ({boundary})")
         self.revision = revision
         self.compact_revision = compact_revision
 

@@ -193,6 +193,14 @@ def test_bad_toml_line_number_is_the_offending_line(blank_lines: int) -> None:
         parse_config(text, source="f.toml")
 
 
+def test_toml_cut_off_mid_value_names_the_last_line() -> None:
+    text = '[store]\nimplementation = "memory"\noptions = ['
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, source="cut.toml")
+    assert str(err.value).startswith("cut.toml, line 3: invalid TOML: ")
+    assert "end of document" not in str(err.value)
+
+
 def test_missing_file_is_one_sentence(tmp_path: Path) -> None:
     path = tmp_path / "nope.toml"
     with pytest.raises(ConfigError) as err:

@@ -110,7 +110,9 @@ spec:
 
 
 def test_deployment_and_replicaset_defaults() -> None:
-    template = ko.PodTemplateSpec(spec=ko.PodSpec(containers=(ko.Container(name="a", image="x:1"),)))
+    template = ko.PodTemplateSpec(
+        spec=ko.PodSpec(containers=(ko.Container(name="a", image="x:1"),))
+    )
     deploy = ko.apply_defaults(ko.Deployment(spec=ko.DeploymentSpec(template=template)))
     spec = deploy.spec
     assert spec.replicas == 1

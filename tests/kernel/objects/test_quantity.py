@@ -197,3 +197,12 @@ def test_int_or_string() -> None:
     assert IntOrString(4).scaled_value(10, round_up=True) == 4
     with pytest.raises(ValueError, match="invalid value"):
         IntOrString("http").scaled_value(10, round_up=True)
+
+
+def test_binary_quantity_without_binary_suffix_reads_back_as_decimal() -> None:
+    """Kubernetes: BinarySI 5000 prints "5000", which parses as DecimalSI and prints "5k"."""
+    binary = Quantity(5000 * 10**9, BINARY_SI)
+    assert str(binary) == "5000"
+    back = Quantity.parse(str(binary))
+    assert back == binary
+    assert (back.format, str(back)) == (DECIMAL_SI, "5k")

@@ -1,0 +1,134 @@
+"""RBAC: Kubernetes' role-based authorizer, reading Roles and bindings from the store.
+
+Deny by default. A request is allowed when some binding names the user (as a User, one of
+its Groups, or its ServiceAccount) and the role it grants has a rule matching the verb, API
+group, resource (``pods`` or ``pods/binding``), name and namespace (or, for discovery and
+health, the URL path). ClusterRoleBindings grant everywhere; RoleBindings in their namespace
+only. The ``system:masters`` group is allowed everything without a lookup, as in Kubernetes.
+
+The authorizer keeps no cache: each decision reads the bindings from the store, so every API
+server over one store decides alike the moment a binding is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from kernel.apiserver.auth import ADMIN_GROUP, Decision, RequestAttributes, UserInfo
+from kernel.apiserver.storage import Obj, ResourceKey, Storage, decode
+from kernel.interfaces.store import prefix_end
+
+RBAC_GROUP = "rbac.authorization.k8s.io"
+CLUSTER_ROLES = ResourceKey("clusterroles", RBAC_GROUP, namespaced=False)
+CLUSTER_ROLE_BINDINGS = ResourceKey("clusterrolebindings", RBAC_GROUP, namespaced=False)
+ROLES = ResourceKey("roles", RBAC_GROUP)
+ROLE_BINDINGS = ResourceKey("rolebindings", RBAC_GROUP)
+
+
+def _has(values: Any, wanted: str) -> bool:
+    return isinstance(values, list) and ("*" in values or wanted in values)
+
+
+def _resource_matches(resources: Any, attributes: RequestAttributes) -> bool:
+    if not isinstance(resources, list):
+        return False
+    if not attributes.subresource:
+        return "*" in resources or attributes.resource in resources
+    full = f"{attributes.resource}/{attributes.subresource}"
+    return "*" in resources or full in resources or f"*/{attributes.subresource}" in resources
+
+
+def _url_matches(urls: Any, path: str) -> bool:
+    if not isinstance(urls, list):
+        return False
+    for url in urls:
+        if url in ("*", path):
+            return True
+        if isinstance(url, str) and url.endswith("*") and path.startswith(url[:-1]):
+            return True
+    return False
+
+
+def rule_allows(rule: Any, attributes: RequestAttributes) -> bool:
+    """Whether one PolicyRule (wire form) covers the request (Kubernetes' RuleAllows)."""
+    if not isinstance(rule, dict) or not _has(rule.get("verbs"), attributes.verb):
+        return False
+    if not attributes.resource_request:
+        return _url_matches(rule.get("nonResourceURLs"), attributes.path)
+    if not _has(rule.get("apiGroups"), attributes.api_group):
+        return False
+    if not _resource_matches(rule.get("resources"), attributes):
+        return False
+    names = rule.get("resourceNames") or []
+    return not names or attributes.name in names
+
+
+def subject_matches(subject: Any, user: UserInfo, binding_namespace: str) -> bool:
+    """Whether a binding's subject names `user` (directly, by group, or as a ServiceAccount)."""
+    if not isinstance(subject, dict):
+        return False
+    kind, name = subject.get("kind"), subject.get("name")
+    if kind == "User":
+        return name == user.name
+    if kind == "Group":
+        return name in user.groups
+    if kind == "ServiceAccount":
+        namespace = subject.get("namespace") or binding_namespace
+        return user.name == f"system:serviceaccount:{namespace}:{name}"
+    return False
+
+
+@attrs.define
+class RBACAuthorizer:
+    """The `Authorizer` that enforces RBAC objects held in `storage`."""
+
+    storage: Storage
+
+    async def authorize(self, user: UserInfo, attributes: RequestAttributes) -> Decision:
+        """Allow when a binding of `user` grants a matching rule; deny otherwise."""
+        if ADMIN_GROUP in user.groups:
+            return Decision(True, "system:masters")
+        for binding in await self._bindings(CLUSTER_ROLE_BINDINGS.prefix(None)):
+            if await self._grants(binding, user, "", attributes):
+                return Decision(True, _allowed_by(binding))
+        if attributes.namespace:
+            for binding in await self._bindings(ROLE_BINDINGS.prefix(attributes.namespace)):
+                if await self._grants(binding, user, attributes.namespace, attributes):
+                    return Decision(True, _allowed_by(binding))
+        return Decision(False, "")
+
+    async def _bindings(self, prefix: bytes) -> list[Obj]:
+        result = await self.storage.range(prefix, prefix_end(prefix))
+        return [decode(kv) for kv in result.kvs]
+
+    async def _grants(
+        self, binding: Obj, user: UserInfo, namespace: str, attributes: RequestAttributes
+    ) -> bool:
+        subjects = binding.get("subjects") or []
+        if not any(subject_matches(s, user, namespace) for s in subjects):
+            return False
+        return any(rule_allows(r, attributes) for r in await self._rules(binding, namespace))
+
+    async def _rules(self, binding: Obj, namespace: str) -> Iterable[Any]:
+        ref = binding.get("roleRef") or {}
+        name = ref.get("name") or ""
+        if ref.get("kind") == "ClusterRole":
+            role = await self.storage.try_get(CLUSTER_ROLES, "", name)
+        elif ref.get("kind") == "Role" and namespace:
+            role = await self.storage.try_get(ROLES, namespace, name)
+        else:
+            role = None
+        return (role or {}).get("rules") or []
+
+
+def _allowed_by(binding: Obj) -> str:
+    meta = binding.get("metadata") or {}
+    ref = binding.get("roleRef") or {}
+    kind = "RoleBinding" if meta.get("namespace") else "ClusterRoleBinding"
+    return f'RBAC: allowed by {kind} "{meta.get("name")}" of {ref.get("kind")} "{ref.get("name")}"'
+
+
+__all__ = ["RBACAuthorizer", "rule_allows", "subject_matches"]
