@@ -68,13 +68,17 @@ class Request:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     def json(self, *, allowed: tuple[str, ...] = (JSON,), required: bool = True) -> Any:
-        """The body as JSON; 415 for another content type, 400 for malformed JSON."""
+        """The body as JSON; 415 for another content type, 400 for malformed JSON.
+
+        A body without a Content-Type is read as the first allowed type, as Kubernetes does.
+        """
         if not self.body.strip():
             if required:
                 raise BadRequest("the request body is empty; a JSON object was expected")
             return None
-        if self.content_type() not in allowed:
-            raise UnsupportedMediaType.new(self.content_type())
+        media = self.content_type() or allowed[0]  # no Content-Type: JSON, as Kubernetes does
+        if media not in allowed:
+            raise UnsupportedMediaType.new(media)
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as err:

@@ -53,6 +53,8 @@ def prepare_for_create(info: ResourceInfo, obj: Obj) -> Obj:
         out.pop("status", None)
     if info.plural == "pods":
         out["status"] = {"phase": "Pending"}
+    elif info.plural in ("replicasets", "replicationcontrollers"):
+        out["status"] = {"replicas": 0}  # required (not omitempty) in Kubernetes' JSON
     elif info.plural == "namespaces":
         out["status"] = {"phase": "Active"}
         spec = out.setdefault("spec", {})

@@ -15,6 +15,8 @@ import httpx
 import pytest
 import trio
 
+from kernel.client.kubeconfig import load_kubeconfig
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
@@ -127,7 +129,8 @@ async def test_up_serves_over_a_real_etcd(tmp_path: Path) -> None:
             lambda: _start(tmp_path, "--store", "etcd", "--etcd-endpoints", endpoints)
         )
         try:
-            async with httpx.AsyncClient() as http:
+            token = load_kubeconfig(tmp_path / "kubeconfig").token
+            async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
                 got = await http.get(f"{url}/api/v1/namespaces/kube-system", timeout=5)
             assert got.status_code == 200
             assert got.json()["metadata"]["name"] == "kube-system"
