@@ -62,8 +62,7 @@ class StatusDetails:
 
     def to_dict(self) -> dict[str, Any]:
         """Wire form; empty fields are left out."""
-        pairs = (("name", self.name), ("group", self.group), ("kind", self.kind),
-                 ("uid", self.uid))
+        pairs = (("name", self.name), ("group", self.group), ("kind", self.kind), ("uid", self.uid))
         out: dict[str, Any] = {key: value for key, value in pairs if value}
         if self.causes:
             out["causes"] = [c.to_dict() for c in self.causes]
@@ -81,8 +80,9 @@ class StatusError(Exception):
     reason: ClassVar[str] = "Unknown"
     code: ClassVar[int] = 500
 
-    def __init__(self, message: str, details: StatusDetails | None = None, *,
-                 code: int | None = None) -> None:
+    def __init__(
+        self, message: str, details: StatusDetails | None = None, *, code: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or StatusDetails()
@@ -121,13 +121,18 @@ class StatusError(Exception):
         message = str(status.get("message") or f"request failed with status {code}")
         raw = status.get("details") or {}
         causes = tuple(
-            StatusCause(str(c.get("reason", "")), str(c.get("message", "")),
-                        str(c.get("field", "")))
-            for c in raw.get("causes") or () if isinstance(c, Mapping)
+            StatusCause(
+                str(c.get("reason", "")), str(c.get("message", "")), str(c.get("field", ""))
+            )
+            for c in raw.get("causes") or ()
+            if isinstance(c, Mapping)
         )
         details = StatusDetails(
-            name=str(raw.get("name", "")), group=str(raw.get("group", "")),
-            kind=str(raw.get("kind", "")), uid=str(raw.get("uid", "")), causes=causes,
+            name=str(raw.get("name", "")),
+            group=str(raw.get("group", "")),
+            kind=str(raw.get("kind", "")),
+            uid=str(raw.get("uid", "")),
+            causes=causes,
             retry_after_seconds=int(raw.get("retryAfterSeconds") or 0),
         )
         cls = _BY_REASON.get(reason) or _BY_CODE.get(code) or StatusError
@@ -188,15 +193,18 @@ class NotFound(StatusError):
     @classmethod
     def new(cls, resource: str, group: str, name: str) -> NotFound:
         """``pods "x" not found``."""
-        return cls(f'{qualified(resource, group)} "{name}" not found',
-                   StatusDetails(name=name, group=group, kind=resource))
+        return cls(
+            f'{qualified(resource, group)} "{name}" not found',
+            StatusDetails(name=name, group=group, kind=resource),
+        )
 
     @classmethod
     def path(cls) -> NotFound:
         """An unknown URL: Kubernetes answers with a bare 404 Status."""
         cause = StatusCause("UnexpectedServerResponse", "404 page not found")
-        return cls("the server could not find the requested resource",
-                   StatusDetails(causes=(cause,)))
+        return cls(
+            "the server could not find the requested resource", StatusDetails(causes=(cause,))
+        )
 
 
 class MethodNotAllowed(StatusError):
@@ -208,8 +216,9 @@ class MethodNotAllowed(StatusError):
     @classmethod
     def new(cls, method: str, what: str) -> MethodNotAllowed:
         """``the server does not allow this method on the requested resource``."""
-        return cls(f"the server does not allow this method on the requested resource "
-                   f"({method} {what})")
+        return cls(
+            f"the server does not allow this method on the requested resource ({method} {what})"
+        )
 
 
 class AlreadyExists(StatusError):
@@ -221,12 +230,15 @@ class AlreadyExists(StatusError):
     @classmethod
     def new(cls, resource: str, group: str, name: str) -> AlreadyExists:
         """``pods "x" already exists``."""
-        return cls(f'{qualified(resource, group)} "{name}" already exists',
-                   StatusDetails(name=name, group=group, kind=resource))
+        return cls(
+            f'{qualified(resource, group)} "{name}" already exists',
+            StatusDetails(name=name, group=group, kind=resource),
+        )
 
 
-CONFLICT_MODIFIED = ("the object has been modified; please apply your changes to the latest "
-                     "version and try again")
+CONFLICT_MODIFIED = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
 
 
 class Conflict(StatusError):
@@ -238,8 +250,10 @@ class Conflict(StatusError):
     @classmethod
     def new(cls, resource: str, group: str, name: str, why: str) -> Conflict:
         """``Operation cannot be fulfilled on pods "x": <why>``."""
-        return cls(f'Operation cannot be fulfilled on {qualified(resource, group)} "{name}": '
-                   f"{why}", StatusDetails(name=name, group=group, kind=resource))
+        return cls(
+            f'Operation cannot be fulfilled on {qualified(resource, group)} "{name}": {why}',
+            StatusDetails(name=name, group=group, kind=resource),
+        )
 
     @classmethod
     def modified(cls, resource: str, group: str, name: str) -> Conflict:
@@ -275,8 +289,10 @@ class UnsupportedMediaType(StatusError):
     @classmethod
     def new(cls, content_type: str) -> UnsupportedMediaType:
         """Kubernetes' wording for an unknown request content type."""
-        return cls(f"the body of the request was in an unknown format - accepted media types "
-                   f"include: application/json (got {content_type!r})")
+        return cls(
+            f"the body of the request was in an unknown format - accepted media types "
+            f"include: application/json (got {content_type!r})"
+        )
 
 
 class Invalid(StatusError):
@@ -312,8 +328,9 @@ class TooManyRequests(StatusError):
     code = 429
 
     @classmethod
-    def new(cls, message: str = "Too many requests, please try again later.",
-            retry_after: int = 1) -> TooManyRequests:
+    def new(
+        cls, message: str = "Too many requests, please try again later.", retry_after: int = 1
+    ) -> TooManyRequests:
         """Kubernetes' throttling answer."""
         return cls(message, StatusDetails(retry_after_seconds=retry_after))
 
@@ -340,8 +357,20 @@ class ServiceUnavailable(StatusError):
 
 
 _SUBCLASSES: tuple[type[StatusError], ...] = (
-    BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, AlreadyExists, Conflict,
-    Expired, Gone, UnsupportedMediaType, Invalid, TooManyRequests, Timeout, InternalError,
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    AlreadyExists,
+    Conflict,
+    Expired,
+    Gone,
+    UnsupportedMediaType,
+    Invalid,
+    TooManyRequests,
+    Timeout,
+    InternalError,
     ServiceUnavailable,
 )
 _BY_REASON: dict[str, type[StatusError]] = {c.reason: c for c in _SUBCLASSES}

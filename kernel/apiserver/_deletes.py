@@ -35,18 +35,27 @@ DEFAULT_POD_GRACE = 30
 POLICY_FINALIZERS = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}
 
 
-def _check_preconditions(info: ResourceInfo, name: str, current: Obj,
-                         options: DeleteOptions) -> None:
+def _check_preconditions(
+    info: ResourceInfo, name: str, current: Obj, options: DeleteOptions
+) -> None:
     m = current["metadata"]
     if options.precondition_uid is not None and options.precondition_uid != m.get("uid"):
-        raise Conflict.new(info.plural, info.group, name,
-                           f"Precondition failed: UID in precondition: "
-                           f"{options.precondition_uid}, UID in object meta: {m.get('uid')}")
+        raise Conflict.new(
+            info.plural,
+            info.group,
+            name,
+            f"Precondition failed: UID in precondition: "
+            f"{options.precondition_uid}, UID in object meta: {m.get('uid')}",
+        )
     wanted = options.precondition_resource_version
     if wanted is not None and wanted != m.get("resourceVersion"):
-        raise Conflict.new(info.plural, info.group, name,
-                           f"Precondition failed: ResourceVersion in precondition: {wanted}, "
-                           f"ResourceVersion in object meta: {m.get('resourceVersion')}")
+        raise Conflict.new(
+            info.plural,
+            info.group,
+            name,
+            f"Precondition failed: ResourceVersion in precondition: {wanted}, "
+            f"ResourceVersion in object meta: {m.get('resourceVersion')}",
+        )
 
 
 def _grace(info: ResourceInfo, obj: Obj, options: DeleteOptions) -> int:
@@ -73,8 +82,9 @@ def _finalizers(current: list[str], options: DeleteOptions) -> list[str]:
     return out
 
 
-def plan_deletion(server: APIServer, info: ResourceInfo, current: Obj,
-                  options: DeleteOptions) -> Obj:
+def plan_deletion(
+    server: APIServer, info: ResourceInfo, current: Obj, options: DeleteOptions
+) -> Obj:
     """The object as marked for deletion (`deletable` tells if it can go right away)."""
     obj = copy.deepcopy(current)
     m = meta(obj)
@@ -102,21 +112,36 @@ def _gone_response(info: ResourceInfo, last: Obj) -> Obj:
         details["group"] = info.group
     if m.get("uid"):
         details["uid"] = m["uid"]
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": details}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": details,
+    }
 
 
-async def delete_object(server: APIServer, user: UserInfo, target: Target,
-                        options: DeleteOptions) -> tuple[Obj, bool]:
+async def delete_object(
+    server: APIServer, user: UserInfo, target: Target, options: DeleteOptions
+) -> tuple[Obj, bool]:
     """Delete or mark one object: (response body, whether it is gone)."""
     info, rk = target.resource, server.key(target.resource)
     ns, name = target.namespace, target.name
     for _ in range(UPDATE_ATTEMPTS):
         current = await server.storage.get(rk, ns, name)
         _check_preconditions(info, name, current, options)
-        request = AdmissionRequest("DELETE", info, ns, name, user, None,
-                                   server.decode(info, current), Reader(server), "",
-                                   options.dry_run)
+        request = AdmissionRequest(
+            "DELETE",
+            info,
+            ns,
+            name,
+            user,
+            None,
+            server.decode(info, current),
+            Reader(server),
+            "",
+            options.dry_run,
+        )
         await server.admission.run(request)
         plan = plan_deletion(server, info, current, options)
         rv = int(current["metadata"]["resourceVersion"])
@@ -134,15 +159,21 @@ async def delete_object(server: APIServer, user: UserInfo, target: Target,
     raise Conflict.modified(info.plural, info.group, name)
 
 
-async def delete_collection(server: APIServer, user: UserInfo, target: Target,
-                            opts: ListOptions, options: DeleteOptions) -> Obj:
+async def delete_collection(
+    server: APIServer, user: UserInfo, target: Target, opts: ListOptions, options: DeleteOptions
+) -> Obj:
     """Delete every object the selectors match; returns them as a list."""
     info = target.resource
     selection = server.selection(info, opts)
     start, end, prefix = server.key_range(target, selection)
-    page = await list_page(server.storage, start, end, prefix, selection,
-                           ListOptions(label_selector=opts.label_selector,
-                                       field_selector=opts.field_selector))
+    page = await list_page(
+        server.storage,
+        start,
+        end,
+        prefix,
+        selection,
+        ListOptions(label_selector=opts.label_selector, field_selector=opts.field_selector),
+    )
     deleted: list[Obj] = []
     for obj in page.items:
         m = obj["metadata"]
@@ -152,8 +183,12 @@ async def delete_collection(server: APIServer, user: UserInfo, target: Target,
         except NotFound:
             continue
         deleted.append(obj if gone else body)
-    return {"kind": f"{info.kind}List", "apiVersion": info.api_version,
-            "metadata": {"resourceVersion": page.resource_version}, "items": deleted}
+    return {
+        "kind": f"{info.kind}List",
+        "apiVersion": info.api_version,
+        "metadata": {"resourceVersion": page.resource_version},
+        "items": deleted,
+    }
 
 
 __all__ = ["RETURNS_OBJECT", "delete_collection", "delete_object", "plan_deletion"]

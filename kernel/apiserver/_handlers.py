@@ -56,11 +56,13 @@ def integer(request: Request, name: str) -> int | None:
     try:
         out = int(value)  # type: ignore[arg-type]
     except ValueError:
-        raise BadRequest(f"invalid value {value!r} for query parameter {name}: must be an "
-                         "integer") from None
+        raise BadRequest(
+            f"invalid value {value!r} for query parameter {name}: must be an integer"
+        ) from None
     if out < 0:
-        raise BadRequest(f"invalid value {value!r} for query parameter {name}: must not be "
-                         "negative")
+        raise BadRequest(
+            f"invalid value {value!r} for query parameter {name}: must not be negative"
+        )
     return out
 
 
@@ -81,8 +83,12 @@ def dry_run(request: Request) -> bool:
     return parse_dry_run(request.query.get("dryRun"))
 
 
-async def non_resource(server: APIServer, where: Route, request: Request,
-                       responder: Responder) -> None:
+async def non_resource(
+    server: APIServer,
+    where: Route,
+    request: Request,  # noqa: ARG001 - one signature for every handler
+    responder: Responder,
+) -> None:
     """Discovery documents, /version and health checks."""
     if where.kind == "health":
         if where.path.startswith("/readyz"):
@@ -106,12 +112,19 @@ async def _check_store(server: APIServer) -> None:
     with trio.move_on_after(READY_TIMEOUT):
         await server.storage.revision()
         return
-    raise ServiceUnavailable("not ready: the store did not answer within "
-                             f"{READY_TIMEOUT:g} seconds")
+    raise ServiceUnavailable(
+        f"not ready: the store did not answer within {READY_TIMEOUT:g} seconds"
+    )
 
 
-async def resource(server: APIServer, user: UserInfo, where: Route, request: Request,
-                   receive: Receive, responder: Responder) -> None:
+async def resource(  # noqa: PLR0917 - internal, called positionally by one caller
+    server: APIServer,
+    user: UserInfo,
+    where: Route,
+    request: Request,
+    receive: Receive,
+    responder: Responder,
+) -> None:
     """Serve a request on a collection, an object or a subresource."""
     target = where.target
     assert target is not None
@@ -128,11 +141,13 @@ async def resource(server: APIServer, user: UserInfo, where: Route, request: Req
     elif method == "POST":
         body = request.json()
         code = 201
-        await responder.json(code, await server.create(user, target, body,
-                                                       dry_run=dry_run(request)))
+        await responder.json(
+            code, await server.create(user, target, body, dry_run=dry_run(request))
+        )
     elif method == "PUT" and where.kind == "object":
-        await responder.json(200, await server.update(user, target, request.json(),
-                                                      dry_run=dry_run(request)))
+        await responder.json(
+            200, await server.update(user, target, request.json(), dry_run=dry_run(request))
+        )
     elif method == "PATCH" and where.kind == "object":
         await _patch(server, user, target, request, responder)
     elif method == "DELETE":
@@ -141,20 +156,24 @@ async def resource(server: APIServer, user: UserInfo, where: Route, request: Req
         raise MethodNotAllowed.new(method, request.path)
 
 
-async def _patch(server: APIServer, user: UserInfo, target: Target, request: Request,
-                 responder: Responder) -> None:
+async def _patch(
+    server: APIServer, user: UserInfo, target: Target, request: Request, responder: Responder
+) -> None:
     patch_type = request.content_type()
     if patch_type not in PATCH_TYPES:
         raise UnsupportedMediaType(
             f"the body of the request was in an unknown format - accepted media types "
-            f"include: {', '.join(PATCH_TYPES)} (got {patch_type!r})")
+            f"include: {', '.join(PATCH_TYPES)} (got {patch_type!r})"
+        )
     body = request.json(allowed=PATCH_TYPES)
-    await responder.json(200, await server.patch(user, target, patch_type, body,
-                                                 dry_run=dry_run(request)))
+    await responder.json(
+        200, await server.patch(user, target, patch_type, body, dry_run=dry_run(request))
+    )
 
 
-async def _delete(server: APIServer, user: UserInfo, where: Route, request: Request,
-                  responder: Responder) -> None:
+async def _delete(
+    server: APIServer, user: UserInfo, where: Route, request: Request, responder: Responder
+) -> None:
     target = where.target
     assert target is not None
     body = request.json(required=False)
@@ -168,8 +187,9 @@ async def _delete(server: APIServer, user: UserInfo, where: Route, request: Requ
     await responder.json(200 if gone else 202, result)
 
 
-async def _bindings(server: APIServer, user: UserInfo, target: Target, request: Request,
-                    responder: Responder) -> None:
+async def _bindings(
+    server: APIServer, user: UserInfo, target: Target, request: Request, responder: Responder
+) -> None:
     """``POST /api/v1/namespaces/<ns>/bindings``: a Binding naming the pod in its metadata."""
     if request.method != "POST":
         raise MethodNotAllowed.new(request.method, request.path)
@@ -181,12 +201,23 @@ async def _bindings(server: APIServer, user: UserInfo, target: Target, request: 
     await responder.json(201, await server.create(user, pod, body, dry_run=dry_run(request)))
 
 
-async def _watch(server: APIServer, user: UserInfo, target: Target, request: Request,
-                 receive: Receive, responder: Responder) -> None:
+async def _watch(  # noqa: PLR0917 - internal, called positionally by one caller
+    server: APIServer,
+    user: UserInfo,
+    target: Target,
+    request: Request,
+    receive: Receive,
+    responder: Responder,
+) -> None:
     timeout = integer(request, "timeoutSeconds")
     bookmarks = flag(request, "allowWatchBookmarks")
-    async with server.watch(user, target, list_options(request), bookmarks=bookmarks,
-                            timeout=float(timeout) if timeout else None) as events:
+    async with server.watch(
+        user,
+        target,
+        list_options(request),
+        bookmarks=bookmarks,
+        timeout=float(timeout) if timeout else None,
+    ) as events:
         await responder.start(200)
         gone = trio.Event()
         async with trio.open_nursery() as nursery:

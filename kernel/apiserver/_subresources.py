@@ -26,8 +26,13 @@ from kernel.objects import FieldError
 if TYPE_CHECKING:
     from kernel.apiserver.server import APIServer
 
-BIND_CREATED: Obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                     "code": 201}
+BIND_CREATED: Obj = {
+    "kind": "Status",
+    "apiVersion": "v1",
+    "metadata": {},
+    "status": "Success",
+    "code": 201,
+}
 
 
 def _binding_target(target: Target, body: Any) -> tuple[str, dict[str, str]]:
@@ -58,24 +63,31 @@ async def bind(server: APIServer, target: Target, body: Any, *, dry_run: bool = 
     def transform(current: Obj) -> Obj:
         pod = copy.deepcopy(current)
         if meta(pod).get("deletionTimestamp"):
-            raise Conflict.new("pods/binding", "", name,
-                               f"pod {name} is being deleted, cannot be assigned to a host")
+            raise Conflict.new(
+                "pods/binding",
+                "",
+                name,
+                f"pod {name} is being deleted, cannot be assigned to a host",
+            )
         bound = (pod.get("spec") or {}).get("nodeName")
         if bound:
-            raise Conflict.new("pods/binding", "", name,
-                               f'pod {name} is already assigned to node "{bound}"')
+            raise Conflict.new(
+                "pods/binding", "", name, f'pod {name} is already assigned to node "{bound}"'
+            )
         pod.setdefault("spec", {})["nodeName"] = node
         if annotations:
             meta(pod).setdefault("annotations", {}).update(annotations)
         status = pod.setdefault("status", {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
-        conditions.append({"type": "PodScheduled", "status": "True",
-                           "lastTransitionTime": server.now()})
+        conditions.append(
+            {"type": "PodScheduled", "status": "True", "lastTransitionTime": server.now()}
+        )
         status["conditions"] = conditions
         return pod
 
-    await guaranteed_update(server, ADMIN_USER, target, transform, pinned=False,
-                            dry_run=dry_run, run_admission=False)
+    await guaranteed_update(
+        server, ADMIN_USER, target, transform, pinned=False, dry_run=dry_run, run_admission=False
+    )
     return dict(BIND_CREATED)
 
 
@@ -87,8 +99,14 @@ def label_selector_string(selector: Any) -> str:
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
         listed = ",".join(sorted(values))
-        parts.append({"In": f"{key} in ({listed})", "NotIn": f"{key} notin ({listed})",
-                      "Exists": f"{key}", "DoesNotExist": f"!{key}"}.get(op, ""))
+        parts.append(
+            {
+                "In": f"{key} in ({listed})",
+                "NotIn": f"{key} notin ({listed})",
+                "Exists": f"{key}",
+                "DoesNotExist": f"!{key}",
+            }.get(op, "")
+        )
     return ",".join(p for p in parts if p)
 
 
@@ -98,11 +116,14 @@ def to_scale(obj: Obj) -> Obj:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     keep = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
     return {
-        "kind": "Scale", "apiVersion": "autoscaling/v1",
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
         "metadata": {k: m[k] for k in keep if k in m},
         "spec": {"replicas": spec.get("replicas", 1)},
-        "status": {"replicas": status.get("replicas", 0),
-                   "selector": label_selector_string(spec.get("selector"))},
+        "status": {
+            "replicas": status.get("replicas", 0),
+            "selector": label_selector_string(spec.get("selector")),
+        },
     }
 
 
@@ -111,22 +132,33 @@ def _replicas(target: Target, body: Any) -> tuple[int, str | None]:
         raise BadRequest("the request body must be an autoscaling/v1 Scale object")
     m = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     if m.get("name") not in (None, "", target.name):
-        raise BadRequest(f"the name of the object ({m.get('name')}) does not match the name "
-                         f"on the URL ({target.name})")
+        raise BadRequest(
+            f"the name of the object ({m.get('name')}) does not match the name "
+            f"on the URL ({target.name})"
+        )
     spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
     replicas = spec.get("replicas", 0)
     if isinstance(replicas, bool) or not isinstance(replicas, int):
-        raise Invalid.new("Scale", "autoscaling", target.name, [FieldError.type_invalid(
-            "spec.replicas", replicas, "must be of type integer")])
+        raise Invalid.new(
+            "Scale",
+            "autoscaling",
+            target.name,
+            [FieldError.type_invalid("spec.replicas", replicas, "must be of type integer")],
+        )
     if replicas < 0:
-        raise Invalid.new("Scale", "autoscaling", target.name, [FieldError.invalid(
-            "spec.replicas", replicas, "must be greater than or equal to 0")])
+        raise Invalid.new(
+            "Scale",
+            "autoscaling",
+            target.name,
+            [FieldError.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
+        )
     rv = m.get("resourceVersion")
     return replicas, str(rv) if rv not in (None, "") else None
 
 
-async def update_scale(server: APIServer, user: UserInfo, target: Target, body: Any, *,
-                       dry_run: bool = False) -> Obj:
+async def update_scale(
+    server: APIServer, user: UserInfo, target: Target, body: Any, *, dry_run: bool = False
+) -> Obj:
     """Set ``spec.replicas`` from a Scale; returns the new Scale."""
     replicas, wanted = _replicas(target, body)
     info = target.resource
@@ -138,22 +170,32 @@ async def update_scale(server: APIServer, user: UserInfo, target: Target, body: 
         new.setdefault("spec", {})["replicas"] = replicas
         return new
 
-    result = await guaranteed_update(server, user, target, transform,
-                                     pinned=wanted is not None, dry_run=dry_run)
+    result = await guaranteed_update(
+        server, user, target, transform, pinned=wanted is not None, dry_run=dry_run
+    )
     return to_scale(result)
 
 
-async def patch_scale(server: APIServer, user: UserInfo, target: Target, patch_type: str,
-                      patch: Any, *, dry_run: bool = False) -> Obj:
+async def patch_scale(
+    server: APIServer,
+    user: UserInfo,
+    target: Target,
+    patch_type: str,
+    patch: Any,
+    *,
+    dry_run: bool = False,
+) -> Obj:
     """Patch the Scale view, then write its replicas like `update_scale`."""
-    current = await server.storage.get(server.key(target.resource), target.namespace,
-                                       target.name)
+    current = await server.storage.get(server.key(target.resource), target.namespace, target.name)
     scale = to_scale(current)
     patched = apply_patch(patch_type, scale, patch)
-    if (patched.get("metadata") or {}).get("resourceVersion") == \
-            scale["metadata"]["resourceVersion"]:
-        patched = {**patched, "metadata": {k: v for k, v in patched["metadata"].items()
-                                           if k != "resourceVersion"}}
+    if (patched.get("metadata") or {}).get("resourceVersion") == scale["metadata"][
+        "resourceVersion"
+    ]:
+        patched = {
+            **patched,
+            "metadata": {k: v for k, v in patched["metadata"].items() if k != "resourceVersion"},
+        }
     return await update_scale(server, user, attrs.evolve(target), patched, dry_run=dry_run)
 
 

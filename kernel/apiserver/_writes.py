@@ -60,8 +60,10 @@ class Reader:
             return []
         prefix = self.server.key(info).prefix(namespace)
         revision = await self.server.storage.revision()
-        return [self.server.decode(info, o)
-                async for o in self.server.storage.scan(prefix, revision=revision)]
+        return [
+            self.server.decode(info, o)
+            async for o in self.server.storage.scan(prefix, revision=revision)
+        ]
 
 
 def check_body(info: ResourceInfo, namespace: str, body: Any, url_name: str = "") -> Obj:
@@ -69,52 +71,83 @@ def check_body(info: ResourceInfo, namespace: str, body: Any, url_name: str = ""
     if not isinstance(body, dict):
         raise BadRequest(f"the request body must be a {info.kind} object (a JSON object)")
     obj = copy.deepcopy(body)
-    kind, version = obj.setdefault("kind", info.kind), obj.setdefault("apiVersion",
-                                                                      info.api_version)
+    kind, version = (
+        obj.setdefault("kind", info.kind),
+        obj.setdefault("apiVersion", info.api_version),
+    )
     if kind != info.kind or version != info.api_version:
-        raise BadRequest(f"the API version in the data ({version}) and kind ({kind}) do not "
-                         f"match the expected {info.api_version} {info.kind} of this URL")
+        raise BadRequest(
+            f"the API version in the data ({version}) and kind ({kind}) do not "
+            f"match the expected {info.api_version} {info.kind} of this URL"
+        )
     m = meta(obj)
     if info.namespaced:
         if m.get("namespace") not in (None, "", namespace):
-            raise BadRequest("the namespace of the provided object does not match the "
-                             "namespace sent on the request")
+            raise BadRequest(
+                "the namespace of the provided object does not match the "
+                "namespace sent on the request"
+            )
         m["namespace"] = namespace
     else:
         m.pop("namespace", None)
     if url_name:
         if m.get("name") not in (None, "", url_name):
-            raise BadRequest(f"the name of the object ({m.get('name')}) does not match the "
-                             f"name on the URL ({url_name})")
+            raise BadRequest(
+                f"the name of the object ({m.get('name')}) does not match the "
+                f"name on the URL ({url_name})"
+            )
         m["name"] = url_name
     return obj
 
 
-async def admit(server: APIServer, op: Operation, user: UserInfo, target: Target, obj: Obj,
-                old: Obj | None, *, dry_run: bool) -> Obj:
+async def admit(  # noqa: PLR0917 - internal, called positionally by one caller
+    server: APIServer,
+    op: Operation,
+    user: UserInfo,
+    target: Target,
+    obj: Obj,
+    old: Obj | None,
+    *,
+    dry_run: bool,
+) -> Obj:
     """Decode, run the admission chain, encode: the object as it will be stored."""
     info = target.resource
     typed = server.decode(info, obj)
     typed_old = server.decode(info, old) if old is not None else None
     name = meta(obj).get("name") or ""
-    request = AdmissionRequest(op, info, target.namespace, name, user, typed, typed_old,
-                               Reader(server), target.subresource, dry_run)
+    request = AdmissionRequest(
+        op,
+        info,
+        target.namespace,
+        name,
+        user,
+        typed,
+        typed_old,
+        Reader(server),
+        target.subresource,
+        dry_run,
+    )
     result = await server.admission.run(request)
     if result is None:
         raise BadRequest("admission removed the object")
     return to_dict(result)
 
 
-async def create_object(server: APIServer, user: UserInfo, target: Target, body: Any, *,
-                        dry_run: bool = False) -> Obj:
+async def create_object(
+    server: APIServer, user: UserInfo, target: Target, body: Any, *, dry_run: bool = False
+) -> Obj:
     """Create from a request body; AlreadyExists when the name is taken."""
     info = target.resource
     obj = prepare_for_create(info, check_body(info, target.namespace, body))
     m = meta(obj)
     generated = not m.get("name")
     if generated and not m.get("generateName"):
-        raise Invalid.new(info.kind, info.group, "", [FieldError.required(
-            "metadata.name", "name or generateName is required")])
+        raise Invalid.new(
+            info.kind,
+            info.group,
+            "",
+            [FieldError.required("metadata.name", "name or generateName is required")],
+        )
     for _ in range(GENERATE_ATTEMPTS if generated else 1):
         if generated:
             m["name"] = generate_name(str(m["generateName"]), server.rng)
@@ -128,8 +161,10 @@ async def create_object(server: APIServer, user: UserInfo, target: Target, body:
         except AlreadyExists:
             if not generated:
                 raise
-    raise AlreadyExists(f'{info.plural} "{m["name"]}" already exists, the server was not able '
-                        "to generate a unique name for the object")
+    raise AlreadyExists(
+        f'{info.plural} "{m["name"]}" already exists, the server was not able '
+        "to generate a unique name for the object"
+    )
 
 
 def deletable(obj: Obj) -> bool:
@@ -149,19 +184,35 @@ def _check_finalizers(info: ResourceInfo, new: Obj, old: Obj) -> None:
     added = [f for f in new_m.get("finalizers") or [] if f not in (old_m.get("finalizers") or [])]
     if added:
         listed = ", ".join(f'"{f}"' for f in added)
-        raise Invalid.new(info.kind, info.group, str(new_m.get("name", "")), [
-            FieldError.forbidden("metadata.finalizers", "no new finalizers can be added if the "
-                                 f"object is being deleted, found new finalizers []string{{"
-                                 f"{listed}}}")])
+        raise Invalid.new(
+            info.kind,
+            info.group,
+            str(new_m.get("name", "")),
+            [
+                FieldError.forbidden(
+                    "metadata.finalizers",
+                    "no new finalizers can be added if the "
+                    f"object is being deleted, found new finalizers []string{{"
+                    f"{listed}}}",
+                )
+            ],
+        )
 
 
 Transform = Callable[[Obj], Obj]
 
 
-async def guaranteed_update(server: APIServer, user: UserInfo, target: Target,
-                            transform: Transform, *, pinned: bool, dry_run: bool,
-                            create_missing: Obj | None = None,
-                            run_admission: bool = True) -> Obj:
+async def guaranteed_update(
+    server: APIServer,
+    user: UserInfo,
+    target: Target,
+    transform: Transform,
+    *,
+    pinned: bool,
+    dry_run: bool,
+    create_missing: Obj | None = None,
+    run_admission: bool = True,
+) -> Obj:
     """Read, transform, admit and write until the write wins (or a pinned version loses).
 
     `run_admission=False` is for server-built changes (pods/binding) that bypass the update
@@ -173,8 +224,9 @@ async def guaranteed_update(server: APIServer, user: UserInfo, target: Target,
         if current is None:
             if create_missing is None:
                 raise NotFound.new(info.plural, info.group, target.name)
-            return await create_object(server, user, attrs.evolve(target, name=""),
-                                       create_missing, dry_run=dry_run)
+            return await create_object(
+                server, user, attrs.evolve(target, name=""), create_missing, dry_run=dry_run
+            )
         candidate = transform(current)
         new = prepare_for_update(info, candidate, current, target.subresource)
         carry_server_meta(new, current)
@@ -190,10 +242,10 @@ async def guaranteed_update(server: APIServer, user: UserInfo, target: Target,
             return final
         try:
             if deletable(final):
-                return await server.storage.delete(rk, target.namespace, target.name, int(rv),
-                                                   final)
-            return await server.storage.update(rk, target.namespace, target.name, final,
-                                               int(rv))
+                return await server.storage.delete(
+                    rk, target.namespace, target.name, int(rv), final
+                )
+            return await server.storage.update(rk, target.namespace, target.name, final, int(rv))
         except Conflict:
             if pinned:
                 raise
@@ -202,14 +254,17 @@ async def guaranteed_update(server: APIServer, user: UserInfo, target: Target,
 
 def _pin(info: ResourceInfo, name: str, wanted: Any) -> Callable[[Obj], None]:
     """A check that the object read is at the resourceVersion the client sent, if any."""
+
     def check(current: Obj) -> None:
         if wanted not in (None, "") and str(wanted) != current["metadata"]["resourceVersion"]:
             raise Conflict.modified(info.plural, info.group, name)
+
     return check
 
 
-async def update_object(server: APIServer, user: UserInfo, target: Target, body: Any, *,
-                        dry_run: bool = False) -> Obj:
+async def update_object(
+    server: APIServer, user: UserInfo, target: Target, body: Any, *, dry_run: bool = False
+) -> Obj:
     """PUT: replace the object (or its status / finalizers) with the body."""
     info = target.resource
     new = check_body(info, target.namespace, body, target.name)
@@ -221,13 +276,26 @@ async def update_object(server: APIServer, user: UserInfo, target: Target, body:
         return new
 
     create = new if info.plural in CREATE_ON_UPDATE and not target.subresource else None
-    return await guaranteed_update(server, user, target, transform,
-                                   pinned=wanted not in (None, ""), dry_run=dry_run,
-                                   create_missing=create)
+    return await guaranteed_update(
+        server,
+        user,
+        target,
+        transform,
+        pinned=wanted not in (None, ""),
+        dry_run=dry_run,
+        create_missing=create,
+    )
 
 
-async def patch_object(server: APIServer, user: UserInfo, target: Target, patch_type: str,
-                       patch: Any, *, dry_run: bool = False) -> Obj:
+async def patch_object(
+    server: APIServer,
+    user: UserInfo,
+    target: Target,
+    patch_type: str,
+    patch: Any,
+    *,
+    dry_run: bool = False,
+) -> Obj:
     """PATCH: apply the patch to the current object and write the result as an update."""
     info = target.resource
 
@@ -241,9 +309,16 @@ async def patch_object(server: APIServer, user: UserInfo, target: Target, patch_
             _pin(info, target.name, wanted)(current)
         return check_body(info, target.namespace, patched, target.name)
 
-    return await guaranteed_update(server, user, target, transform, pinned=False,
-                                   dry_run=dry_run)
+    return await guaranteed_update(server, user, target, transform, pinned=False, dry_run=dry_run)
 
 
-__all__ = ["Reader", "admit", "check_body", "create_object", "deletable", "guaranteed_update",
-           "patch_object", "update_object"]
+__all__ = [
+    "Reader",
+    "admit",
+    "check_body",
+    "create_object",
+    "deletable",
+    "guaranteed_update",
+    "patch_object",
+    "update_object",
+]

@@ -104,19 +104,27 @@ class NamespaceLifecycle:
     async def admit(self, request: AdmissionRequest) -> KubeObject | None:
         """Check the namespace; never changes the object."""
         res = request.resource
-        if (request.operation == "DELETE" and res.plural == "namespaces"
-                and request.name in IMMORTAL_NAMESPACES):
-            raise Forbidden.new(res.plural, res.group, request.name,
-                                "this namespace may not be deleted")
+        if (
+            request.operation == "DELETE"
+            and res.plural == "namespaces"
+            and request.name in IMMORTAL_NAMESPACES
+        ):
+            raise Forbidden.new(
+                res.plural, res.group, request.name, "this namespace may not be deleted"
+            )
         if request.operation != "CREATE" or not res.namespaced or request.subresource:
             return request.object
         ns = await request.reader.read("namespaces", "", request.namespace)
         if ns is None:
             raise NotFound.new("namespaces", "", request.namespace)
         if ns.metadata.deletion_timestamp or _phase(ns) == "Terminating":
-            raise Forbidden.new(res.plural, res.group, request.name,
-                                f"unable to create new content in namespace "
-                                f"{request.namespace} because it is being terminated")
+            raise Forbidden.new(
+                res.plural,
+                res.group,
+                request.name,
+                f"unable to create new content in namespace "
+                f"{request.namespace} because it is being terminated",
+            )
         return request.object
 
 
@@ -159,8 +167,9 @@ class ObjectValidation:
 
 def default_chain() -> AdmissionChain:
     """The plugins every server runs: namespace lifecycle, defaulting, then validation."""
-    return AdmissionChain(mutating=[NamespaceLifecycle(), Defaulting()],
-                          validating=[ObjectValidation()])
+    return AdmissionChain(
+        mutating=[NamespaceLifecycle(), Defaulting()], validating=[ObjectValidation()]
+    )
 
 
 __all__ = [

@@ -96,7 +96,9 @@ class AllowAllAuthorizer:
     """Allows every request (the default until RBAC is configured)."""
 
     async def authorize(
-        self, user: UserInfo, attributes: RequestAttributes  # noqa: ARG002
+        self,
+        user: UserInfo,  # noqa: ARG002 - the protocol's signature
+        attributes: RequestAttributes,  # noqa: ARG002
     ) -> Decision:
         """Always allowed."""
         return Decision(True, "allow-all authorizer")
@@ -108,10 +110,15 @@ def forbidden_message(user: UserInfo, attrs_: RequestAttributes, reason: str) ->
         text = f'User "{user.name}" cannot {attrs_.verb} path "{attrs_.path}"'
     else:
         res = f"{attrs_.resource}/{attrs_.subresource}" if attrs_.subresource else attrs_.resource
-        text = f'User "{user.name}" cannot {attrs_.verb} resource "{res}" in API group ' \
-               f'"{attrs_.api_group}"'
-        text += f' in the namespace "{attrs_.namespace}"' if attrs_.namespace else \
-            " at the cluster scope"
+        text = (
+            f'User "{user.name}" cannot {attrs_.verb} resource "{res}" in API group '
+            f'"{attrs_.api_group}"'
+        )
+        text += (
+            f' in the namespace "{attrs_.namespace}"'
+            if attrs_.namespace
+            else " at the cluster scope"
+        )
     return f"{text}: {reason}" if reason else text
 
 

@@ -18,8 +18,7 @@ from kernel.objects import RESOURCES, ResourceInfo
 SERVED_SUBRESOURCES: frozenset[str] = frozenset({"status", "binding", "scale", "finalize"})
 """Subresources this server implements (the object model lists more, e.g. pods/log)."""
 
-RESOURCE_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update",
-                  "watch")
+RESOURCE_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "status": ("get", "patch", "update"),
     "scale": ("get", "patch", "update"),
@@ -78,9 +77,11 @@ def subresources(info: ResourceInfo) -> tuple[str, ...]:
 
 def api_versions() -> dict[str, Any]:
     """``/api``: the core group's versions."""
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
-                                            "serverAddress": "127.0.0.1"}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}],
+    }
 
 
 def api_group_list(catalog: Catalog) -> dict[str, Any]:
@@ -105,17 +106,25 @@ def api_group(catalog: Catalog, group: str) -> dict[str, Any] | None:
 
 
 def _entries(info: ResourceInfo) -> Iterable[dict[str, Any]]:
-    main: dict[str, Any] = {"name": info.plural, "singularName": info.singular,
-                            "namespaced": info.namespaced, "kind": info.kind,
-                            "verbs": list(RESOURCE_VERBS)}
+    main: dict[str, Any] = {
+        "name": info.plural,
+        "singularName": info.singular,
+        "namespaced": info.namespaced,
+        "kind": info.kind,
+        "verbs": list(RESOURCE_VERBS),
+    }
     if info.short_names:
         main["shortNames"] = list(info.short_names)
     yield main
     for sub in subresources(info):
         kind = {"scale": "Scale", "binding": "Binding"}.get(sub, info.kind)
-        entry: dict[str, Any] = {"name": f"{info.plural}/{sub}", "singularName": "",
-                                 "namespaced": info.namespaced, "kind": kind,
-                                 "verbs": list(SUBRESOURCE_VERBS[sub])}
+        entry: dict[str, Any] = {
+            "name": f"{info.plural}/{sub}",
+            "singularName": "",
+            "namespaced": info.namespaced,
+            "kind": kind,
+            "verbs": list(SUBRESOURCE_VERBS[sub]),
+        }
         if sub == "scale":
             entry.update(group="autoscaling", version="v1")
         yield entry
@@ -127,10 +136,22 @@ def api_resource_list(catalog: Catalog, group: str, version: str) -> dict[str, A
     if not infos:
         return None
     resources = [e for info in infos for e in _entries(info)]
-    return {"kind": "APIResourceList", "apiVersion": "v1",
-            "groupVersion": f"{group}/{version}" if group else version,
-            "resources": resources}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/{version}" if group else version,
+        "resources": resources,
+    }
 
 
-__all__ = ["RESOURCE_VERBS", "SERVED_SUBRESOURCES", "VERSION_INFO", "Catalog", "api_group",
-           "api_group_list", "api_resource_list", "api_versions", "subresources"]
+__all__ = [
+    "RESOURCE_VERBS",
+    "SERVED_SUBRESOURCES",
+    "VERSION_INFO",
+    "Catalog",
+    "api_group",
+    "api_group_list",
+    "api_resource_list",
+    "api_versions",
+    "subresources",
+]

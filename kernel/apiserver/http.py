@@ -23,6 +23,7 @@ from kernel.api.errors import (
     InternalError,
     MethodNotAllowed,
     StatusError,
+    TooManyRequests,
     UnsupportedMediaType,
 )
 from kernel.apiserver import _handlers
@@ -92,10 +93,11 @@ class Responder:
     send: Send
     started: bool = False
 
-    async def start(self, code: int, content_type: str = JSON,
-                    length: int | None = None) -> None:
-        headers = [(b"content-type", content_type.encode()),
-                   (b"cache-control", b"no-cache, private")]
+    async def start(self, code: int, content_type: str = JSON, length: int | None = None) -> None:
+        headers = [
+            (b"content-type", content_type.encode()),
+            (b"cache-control", b"no-cache, private"),
+        ]
         if length is not None:
             headers.append((b"content-length", str(length).encode()))
         self.started = True
@@ -131,10 +133,16 @@ async def read_request(scope: Scope, receive: Receive) -> Request:
         if not message.get("more_body", False):
             break
     raw_query = scope.get("query_string", b"").decode("latin-1")
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-               for k, v in scope.get("headers", [])}
-    return Request(scope["method"].upper(), scope.get("path", "/"),
-                   parse_qs(raw_query, keep_blank_values=True), headers, b"".join(chunks))
+    headers = {
+        k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+    }
+    return Request(
+        scope["method"].upper(),
+        scope.get("path", "/"),
+        parse_qs(raw_query, keep_blank_values=True),
+        headers,
+        b"".join(chunks),
+    )
 
 
 @attrs.define
@@ -142,6 +150,9 @@ class APIApp:
     """The ASGI application; ``hypercorn`` (trio worker) serves it, see `serving`."""
 
     server: APIServer
+    max_requests_inflight: int = 400
+    """Kubernetes' ``--max-requests-inflight``: more concurrent non-watch requests get 429."""
+    _inflight: int = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -165,6 +176,19 @@ class APIApp:
                 await responder.json(500, status.to_status())
 
     async def handle(self, request: Request, receive: Receive, responder: Responder) -> None:
+        """Serve one request, or 429 when too many are in flight (watches are not counted)."""
+        if request.param("watch") in ("1", "true"):
+            await self.serve(request, receive, responder)
+            return
+        if 0 < self.max_requests_inflight <= self._inflight:
+            raise TooManyRequests.new()
+        self._inflight += 1
+        try:
+            await self.serve(request, receive, responder)
+        finally:
+            self._inflight -= 1
+
+    async def serve(self, request: Request, receive: Receive, responder: Responder) -> None:
         """Route, authenticate, then serve one request."""
         where = route(self.server.catalog, request.path)
         user = await self.server.authenticate(request.headers)
@@ -187,5 +211,13 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-__all__ = ["JSON", "MAX_BODY_BYTES", "APIApp", "Request", "RequestEntityTooLarge", "Responder",
-           "encode_json", "read_request"]
+__all__ = [
+    "JSON",
+    "MAX_BODY_BYTES",
+    "APIApp",
+    "Request",
+    "RequestEntityTooLarge",
+    "Responder",
+    "encode_json",
+    "read_request",
+]

@@ -1,4 +1,4 @@
-"""Lists: selectors, resourceVersion semantics and `limit`/`continue` pagination.
+r"""Lists: selectors, resourceVersion semantics and `limit`/`continue` pagination.
 
 Every page of a paginated list is read at the revision of the first page, so together the
 pages are one consistent snapshot, as in Kubernetes; the continue token carries that revision
@@ -59,8 +59,9 @@ class ListPage:
 
 def encode_continue(revision: int, start: str) -> str:
     """A continue token resuming after key suffix `start` at `revision`."""
-    raw = json.dumps({"v": TOKEN_VERSION, "rv": revision, "start": start + "\x00"},
-                     separators=(",", ":"))
+    raw = json.dumps(
+        {"v": TOKEN_VERSION, "rv": revision, "start": start + "\x00"}, separators=(",", ":")
+    )
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -70,12 +71,15 @@ def decode_continue(token: str) -> tuple[int, str]:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         revision, start = data["rv"], data["start"]
-        if data.get("v") != TOKEN_VERSION or not isinstance(revision, int) \
-                or not isinstance(start, str) or revision <= 0:
+        if (
+            data.get("v") != TOKEN_VERSION
+            or not isinstance(revision, int)
+            or not isinstance(start, str)
+            or revision <= 0
+        ):
             raise ValueError("bad token fields")  # noqa: TRY301 - one error path for all
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("continue key is not valid: the continue token is malformed") \
-            from None
+        raise BadRequest("continue key is not valid: the continue token is malformed") from None
     if start.startswith("/") or ".." in start.split("/"):
         raise BadRequest("continue key is not valid: the continue token is malformed")
     return revision, start
@@ -95,12 +99,12 @@ async def _read_revision(storage: Storage, opts: ListOptions) -> int:
     """The revision to read the first page at (0 = latest)."""
     rv, match = opts.resource_version, opts.resource_version_match
     if match not in ("", "Exact", "NotOlderThan"):
-        raise BadRequest(f'unsupported resourceVersionMatch "{match}": supported values: '
-                         '"Exact", "NotOlderThan"')
+        raise BadRequest(
+            f'unsupported resourceVersionMatch "{match}": supported values: "Exact", "NotOlderThan"'
+        )
     if rv in (None, ""):
         if match:
-            raise BadRequest("resourceVersionMatch is forbidden unless resourceVersion is "
-                             "provided")
+            raise BadRequest("resourceVersionMatch is forbidden unless resourceVersion is provided")
         return 0
     rev = _parse_rv(rv)  # type: ignore[arg-type]
     if match == "Exact":
@@ -109,13 +113,21 @@ async def _read_revision(storage: Storage, opts: ListOptions) -> int:
         return rev
     current = await storage.revision()
     if rev > current:
-        raise Timeout(f"Too large resource version: {rev}, current: {current}",
-                      StatusDetails(retry_after_seconds=1))
+        raise Timeout(
+            f"Too large resource version: {rev}, current: {current}",
+            StatusDetails(retry_after_seconds=1),
+        )
     return 0
 
 
-async def list_page(storage: Storage, start: bytes, end: bytes, prefix: bytes,
-                    selection: Selection, opts: ListOptions) -> ListPage:
+async def list_page(  # noqa: PLR0917 - internal, called positionally by one caller
+    storage: Storage,
+    start: bytes,
+    end: bytes,
+    prefix: bytes,
+    selection: Selection,
+    opts: ListOptions,
+) -> ListPage:
     """Read one page of objects in ``[start, end)`` (`prefix` anchors continue tokens)."""
     if opts.limit < 0:
         raise BadRequest(f"limit must not be negative, got {opts.limit}")
@@ -135,8 +147,15 @@ async def list_page(storage: Storage, start: bytes, end: bytes, prefix: bytes,
         raise
 
 
-async def _collect(storage: Storage, start: bytes, end: bytes, prefix: bytes,
-                   selection: Selection, limit: int, revision: int) -> ListPage:
+async def _collect(  # noqa: PLR0917 - internal, called positionally by one caller
+    storage: Storage,
+    start: bytes,
+    end: bytes,
+    prefix: bytes,
+    selection: Selection,
+    limit: int,
+    revision: int,
+) -> ListPage:
     items: list[Obj] = []
     while True:
         res = await storage.range(start, end, revision=revision, limit=limit)
@@ -146,7 +165,7 @@ async def _collect(storage: Storage, start: bytes, end: bytes, prefix: bytes,
             if selection.matches(obj):
                 items.append(obj)
             if limit and len(items) == limit and (n + 1 < len(res.kvs) or res.more):
-                token = encode_continue(revision, kv.key[len(prefix):].decode())
+                token = encode_continue(revision, kv.key[len(prefix) :].decode())
                 remaining = res.count - n - 1 if selection.everything else None
                 return ListPage(items, str(revision), token, remaining)
         if not limit or not res.more or not res.kvs:
@@ -154,5 +173,12 @@ async def _collect(storage: Storage, start: bytes, end: bytes, prefix: bytes,
         start = res.kvs[-1].key + b"\0"
 
 
-__all__ = ["CONTINUE_EXPIRED", "ListOptions", "ListPage", "StatusError", "decode_continue",
-           "encode_continue", "list_page"]
+__all__ = [
+    "CONTINUE_EXPIRED",
+    "ListOptions",
+    "ListPage",
+    "StatusError",
+    "decode_continue",
+    "encode_continue",
+    "list_page",
+]

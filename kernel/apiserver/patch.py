@@ -205,20 +205,26 @@ def _merge_key(name: str, items: list[Any]) -> str | None:
 def _merge_list(name: str, target: Any, patch: list[Any]) -> list[Any]:
     current = list(target) if isinstance(target, list) else []
     if any(isinstance(i, Mapping) and i.get("$patch") == "replace" for i in patch):
-        return [copy.deepcopy(i) for i in patch
-                if not (isinstance(i, Mapping) and "$patch" in i)]
+        return [copy.deepcopy(i) for i in patch if not (isinstance(i, Mapping) and "$patch" in i)]
     if name in MERGED_PRIMITIVE_LISTS and not any(isinstance(i, Mapping) for i in patch):
         return current + [copy.deepcopy(i) for i in patch if i not in current]
-    key = _merge_key(name, [i for i in patch if not (isinstance(i, Mapping) and "$patch" in i
-                                                      and len(i) == 1)])
+    key = _merge_key(
+        name, [i for i in patch if not (isinstance(i, Mapping) and "$patch" in i and len(i) == 1)]
+    )
     if key is None:
         return [copy.deepcopy(i) for i in patch]
     out = [copy.deepcopy(i) for i in current]
     for item in patch:
         if not isinstance(item, Mapping) or key not in item:
             raise BadRequest(f"strategic merge patch: every element of {name!r} needs {key!r}")
-        at = next((n for n, cur in enumerate(out)
-                   if isinstance(cur, Mapping) and cur.get(key) == item[key]), None)
+        at = next(
+            (
+                n
+                for n, cur in enumerate(out)
+                if isinstance(cur, Mapping) and cur.get(key) == item[key]
+            ),
+            None,
+        )
         if item.get("$patch") == "delete":
             if at is not None:
                 del out[at]

@@ -65,7 +65,8 @@ class DeleteOptions:
             orphan_dependents=_bool_or_none(orphan, "orphanDependents"),
             precondition_uid=_str_or_none(pre.get("uid") if isinstance(pre, dict) else None),
             precondition_resource_version=_str_or_none(
-                pre.get("resourceVersion") if isinstance(pre, dict) else None),
+                pre.get("resourceVersion") if isinstance(pre, dict) else None
+            ),
             dry_run=parse_dry_run(dry),
         )
 
@@ -113,10 +114,18 @@ def _policy(value: Any) -> PropagationPolicy | None:
     if value is None or value == "":
         return None
     if value not in PROPAGATION_POLICIES:
-        raise BadRequest(f'unsupported propagationPolicy "{value}": supported values: '
-                         '"Orphan", "Background", "Foreground"')
+        raise BadRequest(
+            f'unsupported propagationPolicy "{value}": supported values: '
+            '"Orphan", "Background", "Foreground"'
+        )
     return value  # type: ignore[no-any-return]
 
 
-__all__ = ["PROPAGATION_POLICIES", "DeleteOptions", "ListOptions", "PropagationPolicy",
-           "Target", "parse_dry_run"]
+__all__ = [
+    "PROPAGATION_POLICIES",
+    "DeleteOptions",
+    "ListOptions",
+    "PropagationPolicy",
+    "Target",
+    "parse_dry_run",
+]

@@ -20,8 +20,9 @@ from kernel.objects import ResourceInfo
 
 HEALTH_PATHS: frozenset[str] = frozenset({"/healthz", "/livez", "/readyz"})
 
-RouteKind = Literal["health", "version", "api", "apis", "group", "discovery", "resources",
-                    "object", "bindings"]
+RouteKind = Literal[
+    "health", "version", "api", "apis", "group", "discovery", "resources", "object", "bindings"
+]
 """``resources``: a collection (list, watch, create, deletecollection); ``object``: one object
 or its subresource; ``bindings``: the namespace-level ``bindings`` endpoint."""
 
@@ -48,8 +49,7 @@ def _resource(catalog: Catalog, group: str, version: str, plural: str) -> Resour
     return info
 
 
-def _object_route(catalog: Catalog, path: str, group: str, version: str,
-                  segs: list[str]) -> Route:
+def _object_route(catalog: Catalog, path: str, group: str, version: str, segs: list[str]) -> Route:
     """Route ``[namespaces/<ns>/]<plural>[/<name>[/<sub>]]`` within one group/version."""
     namespace = ""
     if len(segs) >= 3 and segs[0] == "namespaces":
@@ -57,8 +57,13 @@ def _object_route(catalog: Catalog, path: str, group: str, version: str,
         if nested is not None and nested.namespaced:
             namespace, segs = segs[1], segs[2:]
         elif segs[2] == "bindings" and not group and len(segs) == 3:
-            return Route("bindings", path, group, version,
-                         Target(_resource(catalog, "", "v1", "pods"), segs[1]))
+            return Route(
+                "bindings",
+                path,
+                group,
+                version,
+                Target(_resource(catalog, "", "v1", "pods"), segs[1]),
+            )
     if not segs or len(segs) > 3:
         raise NotFound.path()
     info = _resource(catalog, group, version, segs[0])

@@ -69,17 +69,23 @@ def _bad_label(text: str, why: str) -> BadRequest:
 
 def _check_key(text: str, key: str) -> str:
     if not _KEY_RE.match(key):
-        raise _bad_label(text, f"invalid label key {key!r}: name part must consist of "
-                         "alphanumeric characters, '-', '_' or '.', and must start and end "
-                         "with an alphanumeric character")
+        raise _bad_label(
+            text,
+            f"invalid label key {key!r}: name part must consist of "
+            "alphanumeric characters, '-', '_' or '.', and must start and end "
+            "with an alphanumeric character",
+        )
     return key
 
 
 def _check_value(text: str, value: str) -> str:
     if not _VALUE_RE.match(value):
-        raise _bad_label(text, f"invalid label value {value!r}: a valid label must be an empty "
-                         "string or consist of alphanumeric characters, '-', '_' or '.', and "
-                         "must start and end with an alphanumeric character")
+        raise _bad_label(
+            text,
+            f"invalid label value {value!r}: a valid label must be an empty "
+            "string or consist of alphanumeric characters, '-', '_' or '.', and "
+            "must start and end with an alphanumeric character",
+        )
     return value
 
 
@@ -179,15 +185,31 @@ COMMON_FIELDS: tuple[str, ...] = ("metadata.name", "metadata.namespace")
 """Fields every resource can be selected on."""
 
 RESOURCE_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "pods": ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
-             "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP",
-             "status.nominatedNodeName"),
+    "pods": (
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
     "nodes": ("spec.unschedulable",),
     "namespaces": ("status.phase",),
-    "events": ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-               "involvedObject.uid", "involvedObject.apiVersion",
-               "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-               "reportingComponent", "source", "type"),
+    "events": (
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ),
     "replicasets": ("status.replicas",),
     "services": ("spec.clusterIP", "spec.type"),
 }
@@ -249,7 +271,7 @@ def _split_unescaped(text: str, sep: str) -> list[str]:
     while i < len(text):
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
-            cur.append(text[i: i + 2])
+            cur.append(text[i : i + 2])
             i += 2
             continue
         if ch == sep:

@@ -17,7 +17,7 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import attrs
@@ -91,10 +91,8 @@ class APIServer:
         assert ns is not None
         for name in SYSTEM_NAMESPACES:
             body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-            try:
+            with suppress(AlreadyExists):
                 await _writes.create_object(self, ADMIN_USER, Target(ns, "", name), body)
-            except AlreadyExists:
-                pass
 
     async def authenticate(self, headers: Mapping[str, str]) -> UserInfo:
         """The user behind these (lower-case) headers; 401 Unauthorized when none."""
@@ -106,8 +104,15 @@ class APIServer:
     async def authorize(self, user: UserInfo, verb: str, target: Target) -> None:
         """Raise 403 Forbidden unless the authorizer allows `verb` on `target`."""
         info = target.resource
-        attributes = RequestAttributes(verb, info.plural, info.group, info.version,
-                                       target.namespace, target.name, target.subresource)
+        attributes = RequestAttributes(
+            verb,
+            info.plural,
+            info.group,
+            info.version,
+            target.namespace,
+            target.name,
+            target.subresource,
+        )
         decision = await self.authorizer.authorize(user, attributes)
         if not decision.allowed:
             why = forbidden_message(user, attributes, decision.reason)
@@ -170,15 +175,20 @@ class APIServer:
 
     def selection(self, info: ResourceInfo, opts: ListOptions) -> Selection:
         """Parse a request's label and field selectors (400 when malformed)."""
-        return Selection(parse_label_selector(opts.label_selector),
-                         parse_field_selector(opts.field_selector, info.plural))
+        return Selection(
+            parse_label_selector(opts.label_selector),
+            parse_field_selector(opts.field_selector, info.plural),
+        )
 
     def key_range(self, target: Target, selection: Selection) -> tuple[bytes, bytes, bytes]:
         """(start, end, prefix) to scan, narrowed when the field selector pins name/namespace."""
         info, rk = target.resource, self.key(target.resource)
         namespace = target.namespace or (selection.fields.exact("metadata.namespace") or "")
-        if info.namespaced and target.namespace and selection.fields.exact("metadata.namespace") \
-                not in (None, target.namespace):
+        if (
+            info.namespaced
+            and target.namespace
+            and selection.fields.exact("metadata.namespace") not in (None, target.namespace)
+        ):
             return b"\x01", b"\x01", b"\x01"  # contradiction: an empty range
         prefix = rk.prefix(namespace or None)
         name = selection.fields.exact("metadata.name")
@@ -198,27 +208,47 @@ class APIServer:
             meta["continue"] = page.continue_token
         if page.remaining_item_count is not None:
             meta["remainingItemCount"] = page.remaining_item_count
-        return {"kind": f"{info.kind}List", "apiVersion": info.api_version, "metadata": meta,
-                "items": page.items}
+        return {
+            "kind": f"{info.kind}List",
+            "apiVersion": info.api_version,
+            "metadata": meta,
+            "items": page.items,
+        }
 
     @asynccontextmanager
-    async def watch(self, user: UserInfo, target: Target, opts: ListOptions, *,
-                    bookmarks: bool = False,
-                    timeout: float | None = None) -> AsyncIterator[WatchStream]:
+    async def watch(
+        self,
+        user: UserInfo,
+        target: Target,
+        opts: ListOptions,
+        *,
+        bookmarks: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[WatchStream]:
         """Watch matching objects: ``async with server.watch(...) as events``."""
         await self.authorize(user, "watch", target)
         info = target.resource
         selection = self.selection(info, opts)
         start, end, _ = self.key_range(target, selection)
-        spec = WatchSpec(start, end, selection, opts.resource_version, info.kind,
-                         info.api_version, bookmarks, self.bookmark_interval, timeout)
+        spec = WatchSpec(
+            start,
+            end,
+            selection,
+            opts.resource_version,
+            info.kind,
+            info.api_version,
+            bookmarks,
+            self.bookmark_interval,
+            timeout,
+        )
         async with open_watch(self.storage, spec) as events:
             yield events
 
     # ------------------------------------------------------------------ writes
 
-    async def create(self, user: UserInfo, target: Target, body: Any, *,
-                     dry_run: bool = False) -> Obj:
+    async def create(
+        self, user: UserInfo, target: Target, body: Any, *, dry_run: bool = False
+    ) -> Obj:
         """Create an object (or POST a subresource: ``pods/binding``)."""
         self.check_subresource(target, ("binding",), "POST")
         if target.subresource == "binding":
@@ -229,8 +259,9 @@ class APIServer:
         await self.authorize(user, "create", target)
         return await _writes.create_object(self, user, target, body, dry_run=dry_run)
 
-    async def update(self, user: UserInfo, target: Target, body: Any, *,
-                     dry_run: bool = False) -> Obj:
+    async def update(
+        self, user: UserInfo, target: Target, body: Any, *, dry_run: bool = False
+    ) -> Obj:
         """Replace an object, its status, its scale or (namespaces) its finalizers."""
         self.check_subresource(target, ("status", "scale", "finalize"), "PUT")
         self.check_namespace(target)
@@ -239,20 +270,22 @@ class APIServer:
             return await _subresources.update_scale(self, user, target, body, dry_run=dry_run)
         return await _writes.update_object(self, user, target, body, dry_run=dry_run)
 
-    async def patch(self, user: UserInfo, target: Target, patch_type: str, patch: Any, *,
-                    dry_run: bool = False) -> Obj:
+    async def patch(
+        self, user: UserInfo, target: Target, patch_type: str, patch: Any, *, dry_run: bool = False
+    ) -> Obj:
         """Patch an object, its status or its scale (merge, JSON or strategic merge patch)."""
         self.check_subresource(target, ("status", "scale"), "PATCH")
         self.check_namespace(target)
         await self.authorize(user, "patch", target)
         if target.subresource == "scale":
-            return await _subresources.patch_scale(self, user, target, patch_type, patch,
-                                                   dry_run=dry_run)
-        return await _writes.patch_object(self, user, target, patch_type, patch,
-                                          dry_run=dry_run)
+            return await _subresources.patch_scale(
+                self, user, target, patch_type, patch, dry_run=dry_run
+            )
+        return await _writes.patch_object(self, user, target, patch_type, patch, dry_run=dry_run)
 
-    async def delete(self, user: UserInfo, target: Target,
-                     options: DeleteOptions | None = None) -> tuple[Obj, bool]:
+    async def delete(
+        self, user: UserInfo, target: Target, options: DeleteOptions | None = None
+    ) -> tuple[Obj, bool]:
         """Delete (or start deleting) an object: (response body, whether it is gone now)."""
         if target.subresource:
             raise MethodNotAllowed.new("DELETE", target.describe())
@@ -260,23 +293,32 @@ class APIServer:
         await self.authorize(user, "delete", target)
         return await _deletes.delete_object(self, user, target, options or DeleteOptions())
 
-    async def delete_collection(self, user: UserInfo, target: Target, opts: ListOptions,
-                                options: DeleteOptions | None = None) -> Obj:
+    async def delete_collection(
+        self,
+        user: UserInfo,
+        target: Target,
+        opts: ListOptions,
+        options: DeleteOptions | None = None,
+    ) -> Obj:
         """Delete every matching object; returns the list of what was deleted."""
         await self.authorize(user, "deletecollection", target)
-        return await _deletes.delete_collection(self, user, target, opts,
-                                                options or DeleteOptions())
+        return await _deletes.delete_collection(
+            self, user, target, opts, options or DeleteOptions()
+        )
 
 
 def _undecodable(info: ResourceInfo, err: ValidationError) -> BadRequest:
     unknown = [str(e) for e in err.errors if e.type == "FieldValueUnknown"]
     other = [str(e) for e in err.errors if e.type != "FieldValueUnknown"]
     parts = ([f"strict decoding error: {', '.join(unknown)}"] if unknown else []) + other
-    message = (f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: '
-               + "; ".join(parts))
+    message = (
+        f'{info.kind} in version "{info.version}" cannot be handled as a {info.kind}: '
+        + "; ".join(parts)
+    )
     causes = tuple(StatusCause(e.type, e.body(), e.field) for e in err.errors)
-    return BadRequest(message, StatusDetails(name=err.name, group=info.group, kind=info.kind,
-                                             causes=causes))
+    return BadRequest(
+        message, StatusDetails(name=err.name, group=info.group, kind=info.kind, causes=causes)
+    )
 
 
 __all__ = ["SYSTEM_NAMESPACES", "APIServer", "rfc3339"]

@@ -12,6 +12,7 @@ import errno
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import trio
 from hypercorn.config import Config
@@ -25,8 +26,9 @@ class AddressInUseError(OSError):
     """The address to listen on is taken by another process."""
 
     def __init__(self, host: str, port: int) -> None:
-        super().__init__(errno.EADDRINUSE, f"cannot listen on {host}:{port}: address already "
-                                           "in use")
+        super().__init__(
+            errno.EADDRINUSE, f"cannot listen on {host}:{port}: address already in use"
+        )
         self.host = host
         self.port = port
 
@@ -46,8 +48,14 @@ def hypercorn_config(host: str, port: int) -> Config:
     return config
 
 
-async def serve_http(server: APIServer, host: str = "127.0.0.1", port: int = 0, *,
-                     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED) -> None:
+async def serve_http(
+    server: APIServer,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    max_requests_inflight: int = 400,
+    task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
+) -> None:
     """Serve until cancelled; reports ``http://host:port`` through `task_status`."""
     config = hypercorn_config(host, port)
 
@@ -56,7 +64,8 @@ async def serve_http(server: APIServer, host: str = "127.0.0.1", port: int = 0, 
             task_status.started((binds or [""])[0])
 
     try:
-        await serve(APIApp(server), config, task_status=_Started())  # type: ignore[arg-type]
+        app = APIApp(server, max_requests_inflight)
+        await serve(app, config, task_status=_Started())  # type: ignore[arg-type]
     except OSError as err:
         if err.errno == errno.EADDRINUSE:
             raise AddressInUseError(host, port) from None
@@ -64,11 +73,14 @@ async def serve_http(server: APIServer, host: str = "127.0.0.1", port: int = 0, 
 
 
 @asynccontextmanager
-async def open_http_server(server: APIServer, host: str = "127.0.0.1",
-                           port: int = 0) -> AsyncIterator[str]:
+async def open_http_server(
+    server: APIServer, host: str = "127.0.0.1", port: int = 0, *, max_requests_inflight: int = 400
+) -> AsyncIterator[str]:
     """Run the HTTP front end for the block; yields its URL."""
     async with trio.open_nursery() as nursery:
-        url = await nursery.start(serve_http, server, host, port)
+        url = await nursery.start(
+            partial(serve_http, max_requests_inflight=max_requests_inflight), server, host, port
+        )
         try:
             yield url
         finally:

@@ -95,8 +95,9 @@ def store_errors() -> Iterator[None]:
     except CompactedError as err:
         raise Expired.too_old(err.revision, err.compact_revision) from err
     except FutureRevisionError as err:
-        raise Timeout(f"Too large resource version: {err.revision}, current: "
-                      f"{err.current_revision}") from err
+        raise Timeout(
+            f"Too large resource version: {err.revision}, current: {err.current_revision}"
+        ) from err
     except StoreUnavailableError as err:
         if err.definite:
             raise ServiceUnavailable(f"storage is unavailable, please retry: {err}") from err
@@ -129,30 +130,35 @@ class Storage:
         """Write a new object; AlreadyExists when the name is taken."""
         key = rk.key(namespace, name)
         with store_errors():
-            res = await self.store.txn([Compare(key, "create_revision", "=", 0)],
-                                       [PutOp(key, encode(obj))])
+            res = await self.store.txn(
+                [Compare(key, "create_revision", "=", 0)], [PutOp(key, encode(obj))]
+            )
         if not res.succeeded:
             raise AlreadyExists.new(rk.plural, rk.group, name)
         return _stamped(obj, res.revision)
 
-    async def update(self, rk: ResourceKey, namespace: str, name: str, obj: Obj,
-                     expected: int) -> Obj:
+    async def update(
+        self, rk: ResourceKey, namespace: str, name: str, obj: Obj, expected: int
+    ) -> Obj:
         """Replace an object if its mod_revision is still `expected`; else Conflict/NotFound."""
         key = rk.key(namespace, name)
         with store_errors():
-            res = await self.store.txn([Compare(key, "mod_revision", "=", expected)],
-                                       [PutOp(key, encode(obj))])
+            res = await self.store.txn(
+                [Compare(key, "mod_revision", "=", expected)], [PutOp(key, encode(obj))]
+            )
         if not res.succeeded:
             await self._explain_failure(rk, namespace, name)
         return _stamped(obj, res.revision)
 
-    async def delete(self, rk: ResourceKey, namespace: str, name: str, expected: int,
-                     last: Obj) -> Obj:
+    async def delete(
+        self, rk: ResourceKey, namespace: str, name: str, expected: int, last: Obj
+    ) -> Obj:
         """Remove an object if its mod_revision is still `expected`; returns its last state."""
         key = rk.key(namespace, name)
         with store_errors():
-            res = await self.store.txn([Compare(key, "mod_revision", "=", expected)],
-                                       [DeleteOp(key)])
+            res = await self.store.txn(
+                [Compare(key, "mod_revision", "=", expected)], [DeleteOp(key)]
+            )
         if not res.succeeded:
             await self._explain_failure(rk, namespace, name)
         return _stamped(last, res.revision)
@@ -162,8 +168,9 @@ class Storage:
             raise NotFound.new(rk.plural, rk.group, name)
         raise Conflict.new(rk.plural, rk.group, name, CONFLICT_MODIFIED)
 
-    async def range(self, start: bytes, end: bytes, *, revision: int = 0,
-                    limit: int = 0) -> RangeResult:
+    async def range(
+        self, start: bytes, end: bytes, *, revision: int = 0, limit: int = 0
+    ) -> RangeResult:
         """One page of raw keys in `[start, end)` at `revision` (0: latest)."""
         with store_errors():
             return await self.store.range(start, end, revision=revision, limit=limit)

@@ -15,8 +15,14 @@ from typing import Any
 from kernel.apiserver.storage import Obj
 from kernel.objects import ResourceInfo
 
-SERVER_OWNED_META = ("uid", "creationTimestamp", "deletionTimestamp",
-                     "deletionGracePeriodSeconds", "generation", "selfLink")
+SERVER_OWNED_META = (
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generation",
+    "selfLink",
+)
 """Metadata fields a client cannot set or change; the server keeps its own values."""
 
 STATUS_PRESERVED_META = ("labels", "annotations", "finalizers", "ownerReferences")
@@ -122,18 +128,24 @@ def carry_server_meta(new: Obj, old: Obj) -> Obj:
 
 def same_content(new: Obj, old: Obj) -> bool:
     """True when an update changes nothing but the resourceVersion (the write is skipped)."""
+
     def strip(o: Obj) -> Obj:
-        return {**o, "metadata": {k: v for k, v in (o.get("metadata") or {}).items()
-                                  if k != "resourceVersion"}}
+        return {
+            **o,
+            "metadata": {
+                k: v for k, v in (o.get("metadata") or {}).items() if k != "resourceVersion"
+            },
+        }
+
     return strip(new) == strip(old)
 
 
 __all__ = [
     "CREATE_ON_UPDATE",
-    "after_update_admission",
     "SERVER_OWNED_META",
     "STATUS_ON_CREATE",
     "STATUS_PRESERVED_META",
+    "after_update_admission",
     "carry_server_meta",
     "has_status",
     "meta",

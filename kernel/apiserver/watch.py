@@ -73,8 +73,9 @@ def parse_start(resource_version: str | None) -> int | None:
     try:
         rev = int(resource_version)  # type: ignore[arg-type]
     except ValueError:
-        raise BadRequest(f"invalid resourceVersion {resource_version!r}: must be an integer") \
-            from None
+        raise BadRequest(
+            f"invalid resourceVersion {resource_version!r}: must be an integer"
+        ) from None
     if rev < 0:
         raise BadRequest(f"invalid resourceVersion {resource_version!r}: must not be negative")
     return rev
@@ -100,8 +101,12 @@ def translate(event: WatchEvent, selection: Selection) -> ApiEvent | None:
 class WatchStream:
     """The consumer side: API events, bookmarks on a timer, an end at the deadline."""
 
-    def __init__(self, receive: trio.MemoryReceiveChannel[ApiEvent | StatusError],
-                 spec: WatchSpec, last_rv: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        receive: trio.MemoryReceiveChannel[ApiEvent | StatusError],
+        spec: WatchSpec,
+        last_rv: Callable[[], str],
+    ) -> None:
         self._receive = receive
         self._spec = spec
         self._last_rv = last_rv
@@ -135,9 +140,10 @@ class WatchStream:
             # The queue was empty when we woke, so every event up to the pump's last revision
             # has been delivered: a bookmark there never overtakes an event.
             meta = {"resourceVersion": self._last_rv()}
-            return ApiEvent("BOOKMARK", {"kind": self._spec.kind,
-                                         "apiVersion": self._spec.api_version,
-                                         "metadata": meta})
+            return ApiEvent(
+                "BOOKMARK",
+                {"kind": self._spec.kind, "apiVersion": self._spec.api_version, "metadata": meta},
+            )
 
 
 async def _initial(storage: Storage, spec: WatchSpec) -> tuple[list[ApiEvent], int]:
@@ -156,14 +162,19 @@ async def _initial(storage: Storage, spec: WatchSpec) -> tuple[list[ApiEvent], i
         start = res.kvs[-1].key + b"\0"
 
 
-async def _pump(storage: Storage, spec: WatchSpec, after: int,
-                send: trio.MemorySendChannel[ApiEvent | StatusError],
-                seen: list[int]) -> None:
+async def _pump(
+    storage: Storage,
+    spec: WatchSpec,
+    after: int,
+    send: trio.MemorySendChannel[ApiEvent | StatusError],
+    seen: list[int],
+) -> None:
     async with send:
         try:
             with store_errors():
-                async with storage.store.watch(spec.start, spec.end, start_revision=after + 1,
-                                               prev_kv=True) as events:
+                async with storage.store.watch(
+                    spec.start, spec.end, start_revision=after + 1, prev_kv=True
+                ) as events:
                     async for event in events:
                         api = translate(event, spec.selection)
                         if api is not None:
@@ -175,7 +186,7 @@ async def _pump(storage: Storage, spec: WatchSpec, after: int,
 
 @asynccontextmanager
 async def open_watch(storage: Storage, spec: WatchSpec) -> AsyncIterator[WatchStream]:
-    """Open an API watch; ``async with open_watch(...) as events: async for ev in events``."""
+    """Open an API watch for the block; iterate the stream it yields for events."""
     start = parse_start(spec.resource_version)
     initial: list[ApiEvent] = []
     if start is None:
@@ -184,12 +195,30 @@ async def open_watch(storage: Storage, spec: WatchSpec) -> AsyncIterator[WatchSt
     for event in initial:
         send.send_nowait(event)
     seen = [start]
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(_pump, storage, spec, start, send, seen)
-        try:
-            yield WatchStream(receive, spec, lambda: str(seen[0]))
-        finally:
-            nursery.cancel_scope.cancel()
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_pump, storage, spec, start, send, seen)
+            try:
+                yield WatchStream(receive, spec, lambda: str(seen[0]))
+            finally:
+                nursery.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        # the pump is cancelled, so a lone error is the consumer's own (e.g. 410 from the
+        # stream): raise it as itself, not wrapped by this nursery
+        leaf = _lone(group)
+        if leaf is None:
+            raise
+        raise leaf from None
+
+
+def _lone(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    """The single exception nested in `group` (groups of one), or None when there are more."""
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup):
+        if len(error.exceptions) != 1:
+            return None
+        error = error.exceptions[0]
+    return error
 
 
 def key_range(prefix: bytes, exact_key: bytes | None = None) -> tuple[bytes, bytes]:
@@ -199,5 +228,13 @@ def key_range(prefix: bytes, exact_key: bytes | None = None) -> tuple[bytes, byt
     return prefix, prefix_end(prefix)
 
 
-__all__ = ["ApiEvent", "EventKind", "WatchSpec", "WatchStream", "key_range", "open_watch",
-           "parse_start", "translate"]
+__all__ = [
+    "ApiEvent",
+    "EventKind",
+    "WatchSpec",
+    "WatchStream",
+    "key_range",
+    "open_watch",
+    "parse_start",
+    "translate",
+]

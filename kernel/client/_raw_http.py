@@ -45,15 +45,18 @@ def _error(response: httpx.Response, body: bytes) -> StatusError:
         status = None
     if not isinstance(status, dict) or status.get("kind") != "Status":
         text = body.decode("utf-8", "replace").strip()[:200]
-        status = {"code": response.status_code,
-                  "message": text or f"the server answered {response.status_code}"}
+        status = {
+            "code": response.status_code,
+            "message": text or f"the server answered {response.status_code}",
+        }
     return StatusError.from_status(status, response.status_code)
 
 
 def _transport_error(err: httpx.TransportError) -> APIConnectionError:
     definite = isinstance(err, httpx.ConnectError | httpx.ConnectTimeout)
-    return APIConnectionError(f"cannot reach the API server: {err or type(err).__name__}",
-                              definite=definite)
+    return APIConnectionError(
+        f"cannot reach the API server: {err or type(err).__name__}", definite=definite
+    )
 
 
 class HTTPRaw:
@@ -62,14 +65,21 @@ class HTTPRaw:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
 
-    async def _send(self, method: str, path: str, *, body: Any = None,
-                    content_type: str = JSON, params: dict[str, str] | None = None
-                    ) -> tuple[int, Obj]:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        content_type: str = JSON,
+        params: dict[str, str] | None = None,
+    ) -> tuple[int, Obj]:
         content = None if body is None else json.dumps(body).encode()
         headers = {"content-type": content_type} if content is not None else {}
         try:
-            response = await self.http.request(method, path, content=content, params=params,
-                                               headers=headers)
+            response = await self.http.request(
+                method, path, content=content, params=params, headers=headers
+            )
         except httpx.TransportError as err:
             raise _transport_error(err) from None
         if response.status_code >= 400:
@@ -87,8 +97,14 @@ class HTTPRaw:
         return (await self._send("GET", path_for(target), params=list_params(opts)))[1]
 
     @asynccontextmanager
-    async def watch(self, target: Target, opts: ListOptions, *, bookmarks: bool = False,
-                    timeout: float | None = None) -> AsyncIterator[AsyncIterator[Obj]]:
+    async def watch(
+        self,
+        target: Target,
+        opts: ListOptions,
+        *,
+        bookmarks: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[AsyncIterator[Obj]]:
         params = {**list_params(opts), "watch": "true"}
         if bookmarks:
             params["allowWatchBookmarks"] = "true"
@@ -96,8 +112,9 @@ class HTTPRaw:
             params["timeoutSeconds"] = str(max(1, int(timeout)))
         no_read_timeout = httpx.Timeout(10.0, read=None)
         try:
-            async with self.http.stream("GET", path_for(target), params=params,
-                                        timeout=no_read_timeout) as response:
+            async with self.http.stream(
+                "GET", path_for(target), params=params, timeout=no_read_timeout
+            ) as response:
                 if response.status_code >= 400:
                     raise _error(response, await response.aread())
                 yield _Lines(response.aiter_lines())
@@ -108,21 +125,31 @@ class HTTPRaw:
         params = {"dryRun": "All"} if dry_run else None
         return (await self._send("PUT", path_for(target), body=body, params=params))[1]
 
-    async def patch(self, target: Target, patch_type: str, patch: Any, *,
-                    dry_run: bool = False) -> Obj:
+    async def patch(
+        self, target: Target, patch_type: str, patch: Any, *, dry_run: bool = False
+    ) -> Obj:
         params = {"dryRun": "All"} if dry_run else None
-        return (await self._send("PATCH", path_for(target), body=patch,
-                                 content_type=patch_type, params=params))[1]
+        return (
+            await self._send(
+                "PATCH", path_for(target), body=patch, content_type=patch_type, params=params
+            )
+        )[1]
 
     async def delete(self, target: Target, options: DeleteOptions) -> tuple[Obj, bool]:
-        code, body = await self._send("DELETE", path_for(target),
-                                      body=delete_options_body(options))
+        code, body = await self._send("DELETE", path_for(target), body=delete_options_body(options))
         return body, code != 202
 
-    async def delete_collection(self, target: Target, opts: ListOptions,
-                                options: DeleteOptions) -> Obj:
-        return (await self._send("DELETE", path_for(target), body=delete_options_body(options),
-                                 params=list_params(opts)))[1]
+    async def delete_collection(
+        self, target: Target, opts: ListOptions, options: DeleteOptions
+    ) -> Obj:
+        return (
+            await self._send(
+                "DELETE",
+                path_for(target),
+                body=delete_options_body(options),
+                params=list_params(opts),
+            )
+        )[1]
 
 
 class _Lines:

@@ -42,26 +42,36 @@ class InProcessRaw:
         return await self.server.list(await self.user(), target, opts)
 
     @asynccontextmanager
-    async def watch(self, target: Target, opts: ListOptions, *, bookmarks: bool = False,
-                    timeout: float | None = None) -> AsyncIterator[AsyncIterator[Obj]]:
+    async def watch(
+        self,
+        target: Target,
+        opts: ListOptions,
+        *,
+        bookmarks: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[AsyncIterator[Obj]]:
         user = await self.user()
-        async with self.server.watch(user, target, opts, bookmarks=bookmarks,
-                                     timeout=timeout) as events:
+        async with self.server.watch(
+            user, target, opts, bookmarks=bookmarks, timeout=timeout
+        ) as events:
             yield _as_dicts(events)
 
     async def update(self, target: Target, body: Obj, *, dry_run: bool = False) -> Obj:
         return await self.server.update(await self.user(), target, body, dry_run=dry_run)
 
-    async def patch(self, target: Target, patch_type: str, patch: Any, *,
-                    dry_run: bool = False) -> Obj:
-        return await self.server.patch(await self.user(), target, patch_type, patch,
-                                       dry_run=dry_run)
+    async def patch(
+        self, target: Target, patch_type: str, patch: Any, *, dry_run: bool = False
+    ) -> Obj:
+        return await self.server.patch(
+            await self.user(), target, patch_type, patch, dry_run=dry_run
+        )
 
     async def delete(self, target: Target, options: DeleteOptions) -> tuple[Obj, bool]:
         return await self.server.delete(await self.user(), target, options)
 
-    async def delete_collection(self, target: Target, opts: ListOptions,
-                                options: DeleteOptions) -> Obj:
+    async def delete_collection(
+        self, target: Target, opts: ListOptions, options: DeleteOptions
+    ) -> Obj:
         return await self.server.delete_collection(await self.user(), target, opts, options)
 
 

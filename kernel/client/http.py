@@ -30,17 +30,23 @@ class HTTPClient(TypedClient):
 
 
 @asynccontextmanager
-async def open_http_client(url: str, *, token: str | None = None,
-                           timeout: float = DEFAULT_TIMEOUT,
-                           max_connections: int = 100) -> AsyncIterator[HTTPClient]:
+async def open_http_client(
+    url: str,
+    *,
+    token: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_connections: int = 100,
+) -> AsyncIterator[HTTPClient]:
     """Open a client for the server at `url` for the duration of the block."""
     headers = {"accept": "application/json"}
     if token:
         headers["authorization"] = f"Bearer {token}"
-    limits = httpx.Limits(max_connections=max_connections,
-                          max_keepalive_connections=max_connections)
-    async with httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, timeout=timeout,
-                                 limits=limits, trust_env=False) as http:
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
+    async with httpx.AsyncClient(
+        base_url=url.rstrip("/"), headers=headers, timeout=timeout, limits=limits, trust_env=False
+    ) as http:
         yield HTTPClient(http)
 
 

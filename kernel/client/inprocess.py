@@ -17,8 +17,13 @@ from kernel.client._typed import TypedClient
 class InProcessClient(TypedClient):
     """A `Client` calling an in-process `APIServer`."""
 
-    def __init__(self, server: APIServer, *, token: str | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        server: APIServer,
+        *,
+        token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         all_headers = dict(headers or {})
         if token:
             all_headers["authorization"] = f"Bearer {token}"

@@ -36,8 +36,9 @@ def kubeconfig_document(server: str, *, token: str | None = None) -> dict[str, A
         "preferences": {},
         "clusters": [{"name": CLUSTER, "cluster": {"server": server}}],
         "users": [{"name": USER, "user": user}],
-        "contexts": [{"name": CONTEXT, "context": {"cluster": CLUSTER, "user": USER,
-                                                   "namespace": "default"}}],
+        "contexts": [
+            {"name": CONTEXT, "context": {"cluster": CLUSTER, "user": USER, "namespace": "default"}}
+        ],
         "current-context": CONTEXT,
     }
 
@@ -75,5 +76,12 @@ def _named(items: Any, name: Any, what: str, path: str | Path) -> dict[str, Any]
     raise ValueError(f"{path}: no {what} named {name!r}")
 
 
-__all__ = ["CLUSTER", "CONTEXT", "USER", "KubeconfigInfo", "kubeconfig_document",
-           "load_kubeconfig", "write_kubeconfig"]
+__all__ = [
+    "CLUSTER",
+    "CONTEXT",
+    "USER",
+    "KubeconfigInfo",
+    "kubeconfig_document",
+    "load_kubeconfig",
+    "write_kubeconfig",
+]

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 from kernel.apiserver.patch import MERGE_PATCH
 from kernel.apiserver.requests import PropagationPolicy
 from kernel.client.raw import RawAPI
-from kernel.client.types import ObjectList, Scale, T, WatchEvent
+from kernel.client.types import ObjectList, Scale, T
 from kernel.client.watch import EventStream
 
 
@@ -25,8 +25,7 @@ class Client(Protocol):
 
     raw: RawAPI
 
-    async def create(self, obj: T, *, namespace: str | None = None,
-                     dry_run: bool = False) -> T:
+    async def create(self, obj: T, *, namespace: str | None = None, dry_run: bool = False) -> T:
         """Create `obj` (its namespace, or `namespace`, or ``default``); returns it as stored."""
         ...
 
@@ -34,18 +33,31 @@ class Client(Protocol):
         """Read one object; NotFound when absent."""
         ...
 
-    async def list(self, cls: type[T], namespace: str | None = None, *,
-                   label_selector: str = "", field_selector: str = "", limit: int = 0,
-                   continue_token: str = "", resource_version: str | None = None
-                   ) -> ObjectList[T]:
+    async def list(
+        self,
+        cls: type[T],
+        namespace: str | None = None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        limit: int = 0,
+        continue_token: str = "",
+        resource_version: str | None = None,
+    ) -> ObjectList[T]:
         """One page of objects (all namespaces when `namespace` is None) and its version."""
         ...
 
-    def watch(self, cls: type[T], namespace: str | None = None, *,
-              resource_version: str | None = None, label_selector: str = "",
-              field_selector: str = "", bookmarks: bool = False,
-              timeout: float | None = None
-              ) -> AbstractAsyncContextManager[EventStream[T]]:
+    def watch(
+        self,
+        cls: type[T],
+        namespace: str | None = None,
+        *,
+        resource_version: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+        bookmarks: bool = False,
+        timeout: float | None = None,
+    ) -> AbstractAsyncContextManager[EventStream[T]]:
         """``async with client.watch(Pod, "default") as events: async for ev in events``.
 
         Without `resource_version` (or with "0") the stream starts with ADDED for every current
@@ -62,16 +74,30 @@ class Client(Protocol):
         """Replace the object's status only (spec and metadata are kept)."""
         ...
 
-    async def patch(self, cls: type[T], name: str, patch: Any, *, namespace: str = "default",
-                    patch_type: str = MERGE_PATCH, subresource: str = "") -> T:
+    async def patch(
+        self,
+        cls: type[T],
+        name: str,
+        patch: Any,
+        *,
+        namespace: str = "default",
+        patch_type: str = MERGE_PATCH,
+        subresource: str = "",
+    ) -> T:
         """Patch an object (or its ``status``) with a merge, JSON or strategic merge patch."""
         ...
 
-    async def delete(self, cls: type[T], name: str, namespace: str = "default", *,
-                     grace_period_seconds: int | None = None,
-                     propagation_policy: PropagationPolicy | None = None,
-                     uid: str | None = None, resource_version: str | None = None
-                     ) -> T | None:
+    async def delete(
+        self,
+        cls: type[T],
+        name: str,
+        namespace: str = "default",
+        *,
+        grace_period_seconds: int | None = None,
+        propagation_policy: PropagationPolicy | None = None,
+        uid: str | None = None,
+        resource_version: str | None = None,
+    ) -> T | None:
         """Delete; returns the object while its deletion is pending (finalizers, grace), else None.
 
         `uid` and `resource_version` are preconditions (Conflict when they do not match).
@@ -86,9 +112,15 @@ class Client(Protocol):
         """Read a Deployment's or ReplicaSet's Scale."""
         ...
 
-    async def update_scale(self, cls: type[T], name: str, replicas: int,
-                           namespace: str = "default", *,
-                           resource_version: str | None = None) -> Scale:
+    async def update_scale(
+        self,
+        cls: type[T],
+        name: str,
+        replicas: int,
+        namespace: str = "default",
+        *,
+        resource_version: str | None = None,
+    ) -> Scale:
         """Set desired replicas through the scale subresource."""
         ...
 

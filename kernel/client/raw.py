@@ -32,8 +32,14 @@ class RawAPI(Protocol):
         """GET a collection: a ``<Kind>List`` dict."""
         ...
 
-    def watch(self, target: Target, opts: ListOptions, *, bookmarks: bool = False,
-              timeout: float | None = None) -> AbstractAsyncContextManager[AsyncIterator[Obj]]:
+    def watch(
+        self,
+        target: Target,
+        opts: ListOptions,
+        *,
+        bookmarks: bool = False,
+        timeout: float | None = None,
+    ) -> AbstractAsyncContextManager[AsyncIterator[Obj]]:
         """Watch a collection: ``{"type", "object"}`` dicts; an ERROR event raises."""
         ...
 
@@ -41,8 +47,9 @@ class RawAPI(Protocol):
         """PUT an object, its status, scale or finalizers."""
         ...
 
-    async def patch(self, target: Target, patch_type: str, patch: Any, *,
-                    dry_run: bool = False) -> Obj:
+    async def patch(
+        self, target: Target, patch_type: str, patch: Any, *, dry_run: bool = False
+    ) -> Obj:
         """PATCH with a merge, JSON or strategic merge patch."""
         ...
 
@@ -50,8 +57,9 @@ class RawAPI(Protocol):
         """DELETE: (response body, whether the object is gone now)."""
         ...
 
-    async def delete_collection(self, target: Target, opts: ListOptions,
-                                options: DeleteOptions) -> Obj:
+    async def delete_collection(
+        self, target: Target, opts: ListOptions, options: DeleteOptions
+    ) -> Obj:
         """DELETE a collection: the list of deleted objects."""
         ...
 
@@ -80,9 +88,12 @@ def delete_options_body(options: DeleteOptions) -> Obj:
 def list_params(opts: ListOptions) -> dict[str, str]:
     """ListOptions as query parameters."""
     params: dict[str, str] = {}
-    pairs = (("labelSelector", opts.label_selector), ("fieldSelector", opts.field_selector),
-             ("resourceVersionMatch", opts.resource_version_match),
-             ("continue", opts.continue_token))
+    pairs = (
+        ("labelSelector", opts.label_selector),
+        ("fieldSelector", opts.field_selector),
+        ("resourceVersionMatch", opts.resource_version_match),
+        ("continue", opts.continue_token),
+    )
     params.update({k: v for k, v in pairs if v})
     if opts.resource_version is not None:
         params["resourceVersion"] = opts.resource_version

@@ -53,9 +53,14 @@ class Scale:
     def from_wire(cls, data: dict[str, Any]) -> Scale:
         """Parse an autoscaling/v1 Scale object."""
         meta, spec, status = (data.get(k) or {} for k in ("metadata", "spec", "status"))
-        return cls(str(meta.get("name", "")), str(meta.get("namespace", "")),
-                   int(spec.get("replicas", 0)), int(status.get("replicas", 0)),
-                   str(status.get("selector", "")), str(meta.get("resourceVersion", "")))
+        return cls(
+            str(meta.get("name", "")),
+            str(meta.get("namespace", "")),
+            int(spec.get("replicas", 0)),
+            int(status.get("replicas", 0)),
+            str(status.get("selector", "")),
+            str(meta.get("resourceVersion", "")),
+        )
 
 
 class APIConnectionError(Exception):

@@ -12,7 +12,6 @@ from kernel.apiserver.serving import open_http_server
 from kernel.client import HTTPClient, InProcessClient, open_http_client
 from kernel.interfaces.store import Store
 from kernel.registry import load
-
 from tests.apiserver.fakes import FixedClock
 
 
@@ -43,8 +42,9 @@ async def url(server: APIServer) -> AsyncIterator[str]:
 
 
 @pytest.fixture(params=["inprocess", "http"])
-async def client(request: pytest.FixtureRequest,
-                 server: APIServer) -> AsyncIterator[HTTPClient | InProcessClient]:
+async def client(
+    request: pytest.FixtureRequest, server: APIServer
+) -> AsyncIterator[HTTPClient | InProcessClient]:
     """The same tests run over both implementations: they must behave identically."""
     if request.param == "inprocess":
         yield InProcessClient(server)

@@ -18,11 +18,18 @@ class FixedClock:
         self.value += seconds
 
 
-def pod(name: str = "web", namespace: str = "default", *, labels: dict[str, str] | None = None,
-        node: str | None = None, **spec: Any) -> dict[str, Any]:
+def pod(
+    name: str = "web",
+    namespace: str = "default",
+    *,
+    labels: dict[str, str] | None = None,
+    node: str | None = None,
+    **spec: Any,
+) -> dict[str, Any]:
     """A minimal valid Pod in wire form."""
     body: dict[str, Any] = {
-        "apiVersion": "v1", "kind": "Pod",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
         "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}], **spec},
     }
@@ -38,11 +45,17 @@ def deployment(name: str = "web", replicas: int = 2) -> dict[str, Any]:
     """A minimal valid apps/v1 Deployment in wire form."""
     labels = {"app": name}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "namespace": "default"},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels},
-                              "spec": {"containers": [{"name": "app", "image": "nginx"}]}}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+            },
+        },
     }
 
 

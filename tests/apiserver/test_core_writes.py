@@ -22,7 +22,8 @@ def at(name: str = "", sub: str = "", ns: str = "default", res=PODS) -> Target:
 async def test_create_fills_server_owned_metadata(server, clock):
     created = await server.create(ADMIN, at(), pod())
     meta = created["metadata"]
-    assert meta["uid"] and len(meta["uid"]) == 36
+    assert meta["uid"]
+    assert len(meta["uid"]) == 36
     assert meta["creationTimestamp"] == "2026-05-28T20:26:40Z"  # from the injected clock
     assert meta["generation"] == 1
     assert int(meta["resourceVersion"]) > 0
@@ -44,7 +45,8 @@ async def test_resource_version_is_the_store_mod_revision(server, store):
 async def test_generate_name_is_seeded_and_trimmed(server):
     a = await server.create(ADMIN, at(), pod(""))
     b = await server.create(ADMIN, at(), pod(""))
-    assert a["metadata"]["name"].startswith("web-") and len(a["metadata"]["name"]) == 9
+    assert a["metadata"]["name"].startswith("web-")
+    assert len(a["metadata"]["name"]) == 9
     assert a["metadata"]["name"] != b["metadata"]["name"]
 
 
@@ -54,7 +56,8 @@ async def test_create_existing_name_is_409_already_exists(server):
         await server.create(ADMIN, at(), pod())
     assert err.value.code == 409
     assert err.value.message == 'pods "web" already exists'
-    assert err.value.details.kind == "pods" and err.value.details.name == "web"
+    assert err.value.details.kind == "pods"
+    assert err.value.details.name == "web"
 
 
 async def test_get_missing_is_404_with_kubernetes_message(server):
@@ -101,7 +104,8 @@ async def test_stale_update_is_409_conflict_with_kubernetes_message(server):
         await server.update(ADMIN, at("web"), first)
     assert err.value.message == (
         'Operation cannot be fulfilled on pods "web": the object has been modified; please '
-        "apply your changes to the latest version and try again")
+        "apply your changes to the latest version and try again"
+    )
 
 
 async def test_update_without_resource_version_is_unconditional(server):
@@ -169,20 +173,31 @@ async def test_create_ignores_status_of_objects_with_a_status_subresource(server
 
 async def test_merge_patch(server):
     await server.create(ADMIN, at(), pod(labels={"a": "1", "b": "2"}))
-    patched = await server.patch(ADMIN, at("web"), MERGE_PATCH,
-                                 {"metadata": {"labels": {"a": None, "c": "3"}}})
+    patched = await server.patch(
+        ADMIN, at("web"), MERGE_PATCH, {"metadata": {"labels": {"a": None, "c": "3"}}}
+    )
     assert patched["metadata"]["labels"] == {"b": "2", "c": "3"}
 
 
 async def test_json_patch_and_failed_test_is_422(server):
     await server.create(ADMIN, at(), pod(labels={"a": "1"}))
-    patched = await server.patch(ADMIN, at("web"), JSON_PATCH, [
-        {"op": "test", "path": "/metadata/labels/a", "value": "1"},
-        {"op": "add", "path": "/metadata/labels/b", "value": "2"}])
+    patched = await server.patch(
+        ADMIN,
+        at("web"),
+        JSON_PATCH,
+        [
+            {"op": "test", "path": "/metadata/labels/a", "value": "1"},
+            {"op": "add", "path": "/metadata/labels/b", "value": "2"},
+        ],
+    )
     assert patched["metadata"]["labels"] == {"a": "1", "b": "2"}
     with pytest.raises(Invalid):
-        await server.patch(ADMIN, at("web"), JSON_PATCH,
-                           [{"op": "test", "path": "/metadata/labels/a", "value": "x"}])
+        await server.patch(
+            ADMIN,
+            at("web"),
+            JSON_PATCH,
+            [{"op": "test", "path": "/metadata/labels/a", "value": "x"}],
+        )
 
 
 async def test_strategic_merge_patch_merges_containers_by_name(server):
@@ -191,8 +206,12 @@ async def test_strategic_merge_patch_merges_containers_by_name(server):
     await server.create(ADMIN, at(), body)
     dep = await server.create(ADMIN, at(res=DEPLOYMENTS), deployment())
     assert dep
-    patched = await server.patch(ADMIN, at("web", res=DEPLOYMENTS), STRATEGIC_MERGE_PATCH, {
-        "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "nginx:2"}]}}}})
+    patched = await server.patch(
+        ADMIN,
+        at("web", res=DEPLOYMENTS),
+        STRATEGIC_MERGE_PATCH,
+        {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "nginx:2"}]}}}},
+    )
     containers = patched["spec"]["template"]["spec"]["containers"]
     assert [(c["name"], c["image"]) for c in containers] == [("app", "nginx:2")]
 
@@ -201,14 +220,27 @@ async def test_patch_with_stale_resource_version_is_conflict(server):
     obj = await server.create(ADMIN, at(), pod())
     await server.patch(ADMIN, at("web"), MERGE_PATCH, {"metadata": {"labels": {"a": "1"}}})
     with pytest.raises(Conflict):
-        await server.patch(ADMIN, at("web"), MERGE_PATCH, {"metadata": {
-            "resourceVersion": obj["metadata"]["resourceVersion"], "labels": {"a": "2"}}})
+        await server.patch(
+            ADMIN,
+            at("web"),
+            MERGE_PATCH,
+            {
+                "metadata": {
+                    "resourceVersion": obj["metadata"]["resourceVersion"],
+                    "labels": {"a": "2"},
+                }
+            },
+        )
 
 
 async def test_patch_status_subresource(server):
     await server.create(ADMIN, at(), pod())
-    patched = await server.patch(ADMIN, at("web", "status"), MERGE_PATCH,
-                                 {"status": {"phase": "Running"}, "spec": {"nodeName": "x"}})
+    patched = await server.patch(
+        ADMIN,
+        at("web", "status"),
+        MERGE_PATCH,
+        {"status": {"phase": "Running"}, "spec": {"nodeName": "x"}},
+    )
     assert patched["status"]["phase"] == "Running"
     assert "nodeName" not in patched["spec"]
 

@@ -22,7 +22,6 @@ from kernel.apiserver.tokens import TokenAuthenticator, TokenEntry, sign_service
 from kernel.client import InProcessClient, open_http_client, resource_of
 from kernel.interfaces.store import Store
 from kernel.objects import Node, Pod, from_dict
-
 from tests.apiserver.fakes import FixedClock, pod
 
 SA_KEY = b"test-signing-key"
@@ -37,31 +36,46 @@ VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletec
 
 @pytest.fixture
 async def rbac_server(store: Store, clock: FixedClock) -> APIServer:
-    api = APIServer(store, clock=clock, rng=random.Random(3),
-                    authenticator=TokenAuthenticator([TokenEntry(t, u) for t, u in USERS.items()],
-                                                     service_account_key=SA_KEY),
-                    authorizer=RBACAuthorizer(Storage(store)))
+    api = APIServer(
+        store,
+        clock=clock,
+        rng=random.Random(3),
+        authenticator=TokenAuthenticator(
+            [TokenEntry(t, u) for t, u in USERS.items()], service_account_key=SA_KEY
+        ),
+        authorizer=RBACAuthorizer(Storage(store)),
+    )
     await api.start()
     await ensure_bootstrap_policy(api)
     admin = InProcessClient(api, token="admin-token")
     await admin.create(from_dict(pod("existing")))
-    await admin.create(from_dict({"apiVersion": "v1", "kind": "Node",
-                                  "metadata": {"name": "node-1"}}))
+    await admin.create(
+        from_dict({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}})
+    )
     return api
 
 
-async def grant(api: APIServer, verbs: list[str], subject: dict[str, Any],
-                resources: tuple[str, ...] = ("pods",)) -> None:
+async def grant(
+    api: APIServer,
+    verbs: list[str],
+    subject: dict[str, Any],
+    resources: tuple[str, ...] = ("pods",),
+) -> None:
     """Bind a Role in `default` allowing `verbs` on `resources` to `subject`."""
     admin = InProcessClient(api, token="admin-token")
-    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-            "metadata": {"name": "r", "namespace": "default"},
-            "rules": [{"apiGroups": [""], "resources": list(resources), "verbs": verbs}]}
-    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-               "metadata": {"name": "rb", "namespace": "default"},
-               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                           "name": "r"},
-               "subjects": [subject]}
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "r", "namespace": "default"},
+        "rules": [{"apiGroups": [""], "resources": list(resources), "verbs": verbs}],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "rb", "namespace": "default"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+        "subjects": [subject],
+    }
     await admin.create(from_dict(role))
     await admin.create(from_dict(binding))
 
@@ -74,8 +88,9 @@ def operations(client: InProcessClient) -> dict[str, Callable[[], Awaitable[Any]
             pass
 
     async def update() -> None:
-        current = from_dict({**pod("existing"), "metadata": {"name": "existing",
-                                                              "namespace": "default"}})
+        current = from_dict(
+            {**pod("existing"), "metadata": {"name": "existing", "namespace": "default"}}
+        )
         await client.update(current)
 
     target = Target(resource_of(Pod), "default")
@@ -88,7 +103,8 @@ def operations(client: InProcessClient) -> dict[str, Callable[[], Awaitable[Any]
         "patch": lambda: client.patch(Pod, "existing", {"metadata": {"labels": {"a": "b"}}}),
         "delete": lambda: client.delete(Pod, "existing", grace_period_seconds=0),
         "deletecollection": lambda: client.raw.delete_collection(
-            target, ListOptions(label_selector="none=here"), DeleteOptions()),
+            target, ListOptions(label_selector="none=here"), DeleteOptions()
+        ),
     }
 
 
@@ -108,14 +124,19 @@ async def test_a_user_without_bindings_is_denied_every_verb(rbac_server: APIServ
         assert await outcome(call) == "denied", verb
     with pytest.raises(Forbidden) as err:
         await alice.list(Pod, "default")
-    assert str(err.value.message) == ('pods is forbidden: User "alice" cannot list resource '
-                                      '"pods" in API group "" in the namespace "default"')
+    assert str(err.value.message) == (
+        'pods is forbidden: User "alice" cannot list resource '
+        '"pods" in API group "" in the namespace "default"'
+    )
 
 
 @pytest.mark.parametrize("verb", VERBS)
 async def test_a_role_grants_exactly_its_verb(rbac_server: APIServer, verb: str) -> None:
-    await grant(rbac_server, [verb], {"kind": "User", "name": "alice",
-                                      "apiGroup": "rbac.authorization.k8s.io"})
+    await grant(
+        rbac_server,
+        [verb],
+        {"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"},
+    )
     alice = InProcessClient(rbac_server, token="alice-token")
     results = {v: await outcome(call) for v, call in operations(alice).items()}
     assert results[verb].startswith("allowed"), results
@@ -123,8 +144,11 @@ async def test_a_role_grants_exactly_its_verb(rbac_server: APIServer, verb: str)
 
 
 async def test_a_role_binding_does_not_reach_other_namespaces(rbac_server: APIServer) -> None:
-    await grant(rbac_server, ["list"], {"kind": "Group", "name": "system:authenticated",
-                               "apiGroup": "rbac.authorization.k8s.io"})
+    await grant(
+        rbac_server,
+        ["list"],
+        {"kind": "Group", "name": "system:authenticated", "apiGroup": "rbac.authorization.k8s.io"},
+    )
     alice = InProcessClient(rbac_server, token="alice-token")
     await alice.list(Pod, "default")
     with pytest.raises(Forbidden):
@@ -138,8 +162,9 @@ async def test_service_account_tokens_authenticate_and_bind(rbac_server: APIServ
     bot = InProcessClient(rbac_server, token=token)
     with pytest.raises(Forbidden):
         await bot.get(Pod, "existing")
-    await grant(rbac_server, ["get"], {"kind": "ServiceAccount", "name": "bot",
-                                       "namespace": "default"})
+    await grant(
+        rbac_server, ["get"], {"kind": "ServiceAccount", "name": "bot", "namespace": "default"}
+    )
     assert (await bot.get(Pod, "existing")).metadata.name == "existing"
     forged = sign_service_account_token(b"other-key", "default", "bot")
     with pytest.raises(Unauthorized):
@@ -158,8 +183,9 @@ async def test_the_scheduler_may_bind_pods_but_not_delete_nodes(rbac_server: API
 
 async def test_kube_proxy_reads_services_but_cannot_write_pods(rbac_server: APIServer) -> None:
     proxy = InProcessClient(rbac_server, token="proxy-token")
-    assert (await proxy.raw.list(Target(rbac_server.catalog.by_plural("services"), ""),
-                                 ListOptions()))["items"] == []  # type: ignore[arg-type]
+    assert (
+        await proxy.raw.list(Target(rbac_server.catalog.by_plural("services"), ""), ListOptions())
+    )["items"] == []  # type: ignore[arg-type]
     with pytest.raises(Forbidden):
         await proxy.get(Pod, "existing")
 
@@ -171,12 +197,12 @@ async def test_over_http_anonymous_sees_health_but_not_pods(rbac_server: APIServ
             assert (await http.get("/version")).status_code == 200
             denied = await http.get("/api/v1/namespaces/default/pods")
             assert denied.status_code == 403
-            assert denied.json()["message"].startswith('pods is forbidden: User '
-                                                       '"system:anonymous" cannot list')
+            assert denied.json()["message"].startswith(
+                'pods is forbidden: User "system:anonymous" cannot list'
+            )
             bad = await http.get("/api/v1/pods", headers={"Authorization": "Bearer nope"})
             assert (bad.status_code, bad.json()["reason"]) == (401, "Unauthorized")
         async with open_http_client(url, token="scheduler-token") as scheduler:
             await scheduler.bind("existing", "node-1")
             with pytest.raises(Forbidden):
                 await scheduler.delete(Node, "node-1")
-

@@ -30,8 +30,16 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     state_dir = tmp_path_factory.mktemp("kubelab")
-    cmd = [sys.executable, "-m", "kernel.cli.app", "up", "--api-port", "0",
-           "--state-dir", str(state_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "kernel.cli.app",
+        "up",
+        "--api-port",
+        "0",
+        "--state-dir",
+        str(state_dir),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     url = ""
