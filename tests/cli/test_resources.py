@@ -153,3 +153,36 @@ def test_unreachable_server_is_one_line(capsys, tmp_path):
     assert code == 1
     assert "cannot reach the API server at http://127.0.0.1:1" in err
     assert err.count("\n") == 1
+
+
+def test_get_watch_prints_each_change_until_the_request_timeout(capsys, kubeconfig, tmp_path):
+    import threading
+    import time
+
+    first = write(tmp_path, "w1.yaml", POD.format(name="w1", image="nginx"))
+    second = write(tmp_path, "w2.yaml", POD.format(name="w2", image="nginx"))
+    run(capsys, "apply", "-f", first, "--kubeconfig", kubeconfig)
+    codes: list[int] = []
+    argv = [
+        "get",
+        "pods",
+        "-l",
+        "app=web",
+        "-w",
+        "--request-timeout",
+        "2",
+        "--kubeconfig",
+        kubeconfig,
+    ]
+    watcher = threading.Thread(target=lambda: codes.append(main(argv)))
+    watcher.start()
+    time.sleep(0.7)
+    assert main(["apply", "-f", second, "--kubeconfig", kubeconfig]) == 0
+    watcher.join(10)
+    out = capsys.readouterr().out
+    assert codes == [0]
+    lines = out.splitlines()
+    assert lines[0].split()[0] == "NAME"
+    assert any(line.startswith("w1 ") for line in lines[1:])
+    assert any(line.startswith("w2 ") for line in lines[1:])  # printed by the watch
+    assert "pod/w2 created" in lines
