@@ -13,6 +13,8 @@ from kernel.cli.ages import age
 from kernel.cli.printers import render_table
 
 Obj = dict[str, Any]
+_VERBATIM_KEYS = ("labels", "annotations", "selector", "matchLabels", "nodeSelector", "data")
+"""Maps whose keys are user data (label keys, ConfigMap keys): printed as written, not titled."""
 _SKIP_META = ("name", "namespace", "labels", "annotations", "creationTimestamp", "managedFields")
 
 
@@ -28,17 +30,18 @@ def _pairs(mapping: Any) -> list[str]:
     return [f"{k}={v}" for k, v in sorted(mapping.items())]
 
 
-def _nested(value: Any, indent: int) -> list[str]:
+def _nested(value: Any, indent: int, verbatim: bool = False) -> list[str]:
     pad = " " * indent
     lines: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
+            label = key if verbatim else title(key)
             if isinstance(item, dict | list) and item:
-                lines.append(f"{pad}{title(key)}:")
-                lines += _nested(item, indent + 2)
+                lines.append(f"{pad}{label}:")
+                lines += _nested(item, indent + 2, verbatim=key in _VERBATIM_KEYS)
             else:
                 shown = "<none>" if item in (None, "", {}, []) else item
-                lines.append(f"{pad}{title(key)}:  {shown}")
+                lines.append(f"{pad}{label}:  {shown}")
     elif isinstance(value, list):
         for item in value:
             if isinstance(item, dict | list):
