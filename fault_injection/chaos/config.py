@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import shlex
+from decimal import Decimal
 
 import attrs
 
 
+def _number(value: float) -> str:
+    """The shortest text that reads back as exactly `value` (a replay must not round)."""
+    text = format(Decimal(repr(float(value))), "f")  # shortest round-trip digits, no exponent
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _seconds(value: float) -> str:
-    return f"{value:g}s"
+    return f"{_number(value)}s"
 
 
 @attrs.frozen
@@ -63,10 +70,11 @@ class ChaosConfig:
             ("--recovery", "recovery"),
             ("--liveness", "liveness"),
             ("--latency", "latency"),
+            ("--check-timeout", "check_timeout"),
         ):
             value = getattr(self, attr)
             if value != getattr(defaults, attr):
-                args += [flag, f"{value:g}"]
+                args += [flag, _number(value)]
         args += ["--duration", _seconds(self.duration)]
         args += ["--seed", str(self.seed if seed is None else seed)]
         return shlex.join(args)

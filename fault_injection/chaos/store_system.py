@@ -97,6 +97,7 @@ class StoreSystem:
 
     @contextlib.asynccontextmanager
     async def open(self, world: World, nodes: list[str]) -> AsyncIterator[None]:
+        self._replies = {}  # one run's duplicate-reply table; a reused system starts clean
         async with self.factory() as store:
             server = nodes[0]
             world.add_host(server, self._server(store))

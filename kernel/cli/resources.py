@@ -60,7 +60,7 @@ def read_kubeconfig(option: str | None) -> KubeconfigInfo:
     try:
         return load_kubeconfig(path)
     except (OSError, ValueError) as err:
-        raise UserError(f"{path}: unusable kubeconfig: {err}", exit_code=1) from None
+        raise UserError(f"unusable kubeconfig: {err}", exit_code=1) from None
 
 
 def run_with_client(config: KubeconfigInfo, work: Callable[[HTTPClient], Awaitable[None]]) -> None:

@@ -58,7 +58,14 @@ def write_kubeconfig(path: str | Path, server: str, *, token: str | None = None)
 
 def load_kubeconfig(path: str | Path, context: str | None = None) -> KubeconfigInfo:
     """The server, token and namespace of `context` (default: the current context)."""
-    data = yaml.safe_load(Path(path).read_text()) or {}
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ValueError(f"{path}{where}: not valid YAML") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a kubeconfig is a YAML mapping (clusters, users, contexts)")  # noqa: TRY004 - bad file content, not a caller bug
     name = context or data.get("current-context")
     ctx = _named(data.get("contexts"), name, "context", path)
     cluster = _named(data.get("clusters"), ctx.get("cluster"), "cluster", path)

@@ -117,7 +117,8 @@ class _CapturedError(Exception):
         duration=st.sampled_from([1.0, 30.0, 12.5]),
         recovery=st.sampled_from([0.0, 5.0]),
         liveness=st.sampled_from([3.0, 10.0]),
-        latency=st.sampled_from([0.005, 0.02]),
+        latency=st.sampled_from([0.005, 0.02, 0.0012345678, 1e-05]),
+        check_timeout=st.sampled_from([60.0, 5.0, 0.25]),
         seed=st.integers(0, 2**40),
     )
 )

@@ -164,3 +164,15 @@ def test_memory_store_passes_generated_fault_scenarios(
         )
     )
     assert run.exit_code == EXIT_VALID, (run.verdict, run.replay_command())
+
+
+def test_a_reused_system_replays_each_seed_as_a_fresh_one_does() -> None:
+    from fault_injection.chaos.runner import build_system
+
+    config = ChaosConfig(store="memory", workload="cas", nemesis="partition", duration=6.0)
+    shared = build_system(config)
+    first = run_chaos(attrs.evolve(config, seed=1), system=shared)
+    reused = run_chaos(attrs.evolve(config, seed=2), system=shared)
+    fresh = run_chaos(attrs.evolve(config, seed=2))
+    assert first.verdict == reused.verdict == fresh.verdict
+    assert reused.trace_digest == fresh.trace_digest

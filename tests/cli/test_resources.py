@@ -186,3 +186,16 @@ def test_get_watch_prints_each_change_until_the_request_timeout(capsys, kubeconf
     assert any(line.startswith("w1 ") for line in lines[1:])
     assert any(line.startswith("w2 ") for line in lines[1:])  # printed by the watch
     assert "pod/w2 created" in lines
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("clusters: [\n", "bad.yaml:2: not valid YAML"), ("- a\n", "is a YAML mapping")],
+)
+def test_a_broken_kubeconfig_is_one_line(capsys, tmp_path, text, needle):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    code, _, err = run(capsys, "get", "pods", "--kubeconfig", str(bad))
+    assert code == 1
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
