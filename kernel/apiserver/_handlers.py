@@ -224,7 +224,7 @@ async def _watch(  # noqa: PLR0917 - internal, called positionally by one caller
             nursery.start_soon(_until_disconnect, receive, nursery.cancel_scope, gone)
             try:
                 async for event in events:
-                    await responder.body(encode_json(event.to_dict()) + b"\n", more=True)
+                    await responder.body(event.line(), more=True)
             except StatusError as err:
                 line = encode_json({"type": "ERROR", "object": err.to_status()})
                 await responder.body(line + b"\n", more=True)

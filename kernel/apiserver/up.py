@@ -144,7 +144,13 @@ async def _serve(
                 url = await nursery.start(serve_http, server, opts.address, opts.port)
                 for file, token in tokens.items():
                     where = state_dir if file == "kubeconfig" else state_dir / "components"
-                    write_kubeconfig(where / file, url, token=token)
+                    try:
+                        write_kubeconfig(where / file, url, token=token)
+                    except OSError as err:
+                        reason = err.strerror or str(err)
+                        raise UpError(
+                            f"--state-dir: cannot write {where / file}: {reason}"
+                        ) from None
                 path = state_dir / "kubeconfig"
                 say(f"kubelab: API server at {url} (store: {opts.store})")
                 say(f"kubelab: kubeconfig written to {path}")
@@ -152,6 +158,8 @@ async def _serve(
                 async for _ in signals:
                     nursery.cancel_scope.cancel()
                     break
+        except* UpError as group:
+            raise _leaf(group) from None
         except* OSError as group:
             raise UpError(_listen_error(group, opts)) from None
     say("kubelab: stopped")

@@ -14,6 +14,7 @@ bookmarks and a deadline without cancelling the store's iterator mid-read.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -24,12 +25,22 @@ import trio
 from kernel.api.errors import BadRequest, StatusError
 from kernel.apiserver.selectors import Selection
 from kernel.apiserver.storage import Obj, Storage, decode, store_errors
+from kernel.apiserver.wire import encode_json
 from kernel.interfaces.store import EventType, WatchEvent, prefix_end
 
 EventKind = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]
 
 CHANNEL_SIZE = 1024
 """Events buffered between the store watch and a slow consumer (then the pump waits)."""
+
+LINE_CACHE_SIZE = 4096
+"""Encoded watch lines kept for reuse: one store event fans out to many HTTP watchers."""
+
+_Source = tuple[str, bytes, int]
+"""What fixes an event's wire line: its type, the stored bytes, the stamped revision."""
+
+_lines: OrderedDict[_Source, bytes] = OrderedDict()
+"""Encoded lines by content, so N watchers of one event encode it once (a cache, not state)."""
 
 
 @attrs.frozen
@@ -38,10 +49,23 @@ class ApiEvent:
 
     type: EventKind
     object: Obj
+    source: _Source | None = attrs.field(default=None, eq=False, repr=False)
+    """(type, stored bytes, revision) the object was decoded from, when it came from the store."""
 
     def to_dict(self) -> dict[str, Any]:
         """Wire form (one line of the watch stream)."""
         return {"type": self.type, "object": self.object}
+
+    def line(self) -> bytes:
+        """The encoded wire line with its newline, shared between watchers of one store event."""
+        if self.source is None:
+            return encode_json(self.to_dict()) + b"\n"
+        line = _lines.get(self.source)
+        if line is None:
+            line = _lines[self.source] = encode_json(self.to_dict()) + b"\n"
+            if len(_lines) > LINE_CACHE_SIZE:
+                _lines.popitem(last=False)
+        return line
 
     @property
     def resource_version(self) -> str:
@@ -81,21 +105,30 @@ def parse_start(resource_version: str | None) -> int | None:
     return rev
 
 
+def _event(kind: EventKind, obj: Obj, value: bytes, revision: int) -> ApiEvent:
+    """An API event that remembers the stored bytes it was decoded from (for `line`)."""
+    return ApiEvent(kind, obj, (kind, value, revision))
+
+
 def translate(event: WatchEvent, selection: Selection) -> ApiEvent | None:
     """The API event for one store event, or None when the selection hides it."""
+    rev = event.revision
     if event.type is EventType.DELETE:
         if event.prev_kv is None:
             return None
-        old = decode(event.prev_kv, event.revision)
-        return ApiEvent("DELETED", old) if selection.matches(old) else None
+        old = decode(event.prev_kv, rev)
+        return _event("DELETED", old, event.prev_kv.value, rev) if selection.matches(old) else None
     new = decode(event.kv)
     if selection.everything:
-        return ApiEvent("ADDED" if event.kv.version == 1 else "MODIFIED", new)
-    old = decode(event.prev_kv, event.revision) if event.prev_kv is not None else None
+        return _event("ADDED" if event.kv.version == 1 else "MODIFIED", new, event.kv.value, rev)
+    prev = event.prev_kv
+    old = decode(prev, rev) if prev is not None else None
     new_ok, old_ok = selection.matches(new), old is not None and selection.matches(old)
     if new_ok:
-        return ApiEvent("MODIFIED" if old_ok else "ADDED", new)
-    return ApiEvent("DELETED", old) if old_ok and old is not None else None
+        return _event("MODIFIED" if old_ok else "ADDED", new, event.kv.value, rev)
+    if old_ok and old is not None and prev is not None:
+        return _event("DELETED", old, prev.value, rev)
+    return None
 
 
 class WatchStream:
@@ -156,7 +189,7 @@ async def _initial(storage: Storage, spec: WatchSpec) -> tuple[list[ApiEvent], i
         for kv in res.kvs:
             obj = decode(kv)
             if spec.selection.matches(obj):
-                events.append(ApiEvent("ADDED", obj))
+                events.append(_event("ADDED", obj, kv.value, kv.mod_revision))
         if not res.more or not res.kvs:
             return events, revision
         start = res.kvs[-1].key + b"\0"

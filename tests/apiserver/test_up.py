@@ -138,3 +138,27 @@ async def test_up_serves_over_a_real_etcd(tmp_path: Path) -> None:
             proc.send_signal(signal.SIGINT)
             rc = await trio.to_thread.run_sync(lambda: proc.wait(timeout=15))
         assert rc == 0
+
+
+def test_up_reports_an_unwritable_state_dir_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "components").write_text("not a directory")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kernel.cli.app",
+            "up",
+            "--api-port",
+            "0",
+            "--state-dir",
+            str(tmp_path),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("kubelab: --state-dir: cannot write ")
