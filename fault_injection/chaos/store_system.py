@@ -18,7 +18,10 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fault_injection.maelstrom.protocol import (
+    CRASH,
     KEY_DOES_NOT_EXIST,
+    MALFORMED_REQUEST,
+    NOT_SUPPORTED,
     PRECONDITION_FAILED,
     TEMPORARILY_UNAVAILABLE,
     error_body,
@@ -34,9 +37,6 @@ from kernel.interfaces.store import (
     StoreError,
     StoreUnavailableError,
 )
-
-_CRASH = 13
-_MALFORMED = 12
 
 
 def _key(body: dict[str, Any]) -> bytes:
@@ -76,13 +76,13 @@ async def serve(store: Store, body: dict[str, Any]) -> dict[str, Any]:
                 return error_body(KEY_DOES_NOT_EXIST, "no such key", None)
             return error_body(PRECONDITION_FAILED, "value differs from 'from'", None)
     except StoreUnavailableError as exc:
-        code = TEMPORARILY_UNAVAILABLE if exc.definite else _CRASH
+        code = TEMPORARILY_UNAVAILABLE if exc.definite else CRASH
         return error_body(code, str(exc), None)
     except InvalidRequestError as exc:
-        return error_body(_MALFORMED, str(exc), None)
+        return error_body(MALFORMED_REQUEST, str(exc), None)
     except StoreError as exc:
-        return error_body(_CRASH, f"{type(exc).__name__}: {exc}", None)
-    return error_body(10, f"unsupported request type {kind!r}", None)
+        return error_body(CRASH, f"{type(exc).__name__}: {exc}", None)
+    return error_body(NOT_SUPPORTED, f"unsupported request type {kind!r}", None)
 
 
 class StoreSystem:

@@ -41,9 +41,12 @@ ERROR_CODES: dict[int, ErrorCode] = {
 }
 """Maelstrom's standard error codes; unknown codes (custom, >= 1000) count as indefinite."""
 
+NOT_SUPPORTED = 10
+TEMPORARILY_UNAVAILABLE = 11
+MALFORMED_REQUEST = 12
+CRASH = 13
 KEY_DOES_NOT_EXIST = 20
 PRECONDITION_FAILED = 22
-TEMPORARILY_UNAVAILABLE = 11
 
 
 def is_definite(code: int) -> bool:

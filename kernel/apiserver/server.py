@@ -13,7 +13,6 @@ failures are `StatusError`s. The write verbs live in `_writes`, `_deletes` and
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -52,15 +51,10 @@ from kernel.apiserver.storage import Obj, ResourceKey, Storage
 from kernel.apiserver.watch import WatchSpec, WatchStream, key_range, open_watch
 from kernel.clock import Clock, WallClock
 from kernel.interfaces.store import Store
-from kernel.objects import KubeObject, ResourceInfo, ValidationError, from_dict
+from kernel.objects import KubeObject, ResourceInfo, ValidationError, format_time, from_dict
 
 SYSTEM_NAMESPACES: tuple[str, ...] = ("default", "kube-system", "kube-public", "kube-node-lease")
 """Namespaces that exist from the start (created idempotently by `APIServer.start`)."""
-
-
-def rfc3339(seconds: float) -> str:
-    """Kubernetes' timestamp form, second precision, UTC: ``2026-01-01T12:00:00Z``."""
-    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @attrs.define
@@ -133,7 +127,7 @@ class APIServer:
 
     def now(self, offset: float = 0) -> str:
         """The current time (plus `offset` seconds) as a Kubernetes timestamp."""
-        return rfc3339(self.clock.now() + offset)
+        return format_time(self.clock.now() + offset)
 
     def new_uid(self) -> str:
         """A random (seeded) version-4 UUID."""
@@ -321,4 +315,4 @@ def _undecodable(info: ResourceInfo, err: ValidationError) -> BadRequest:
     )
 
 
-__all__ = ["SYSTEM_NAMESPACES", "APIServer", "rfc3339"]
+__all__ = ["SYSTEM_NAMESPACES", "APIServer"]

@@ -402,8 +402,9 @@ async def _watch(  # noqa: PLR0917 - private, one caller
     timeout: int,
 ) -> None:
     """Print each change until the server ends the watch (``--request-timeout``) or Ctrl-C."""
-    if len(names) == 1:
-        field_selector = f"metadata.name={names[0]}"
+    if len(names) == 1:  # the user's own field selector still applies alongside the name
+        by_name = f"metadata.name={names[0]}"
+        field_selector = f"{field_selector},{by_name}" if field_selector else by_name
     opts = ListOptions(selector, field_selector, rv)
     async with client.raw.watch(Target(info, ns), opts, timeout=timeout or None) as events:
         async for event in events:

@@ -10,7 +10,6 @@ both win one round. Waiting uses trio's clock, so a MockClock runs elections in 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import attrs
@@ -22,12 +21,7 @@ from kernel.client._typed import resource_of
 from kernel.client.protocol import Client
 from kernel.client.types import APIConnectionError
 from kernel.clock import Clock, TrioClock
-from kernel.objects import Lease
-
-
-def micro_time(seconds: float) -> str:
-    """Kubernetes' MicroTime form: ``2026-01-01T12:00:00.000000Z``."""
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+from kernel.objects import Lease, format_micro_time
 
 
 @attrs.define
@@ -79,7 +73,7 @@ class LeaderElector:
         return self.is_leader
 
     async def _round(self, now: float) -> bool:
-        stamp = micro_time(self.clock.now())
+        stamp = format_micro_time(self.clock.now())
         try:
             lease = await self.client.raw.get(self._target())
         except NotFound:
@@ -119,4 +113,4 @@ class LeaderElector:
         }
 
 
-__all__ = ["LeaderElector", "micro_time"]
+__all__ = ["LeaderElector"]

@@ -47,6 +47,22 @@ def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     pytest.fail(f"kubelab up did not start: {err}")
 
 
+def _up_fails(tmp_path: Path, *args: str) -> str:
+    """Run `kubelab up` expecting it to refuse; returns its stderr (one line, no traceback)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "kernel.cli.app", "up", "--state-dir", str(tmp_path), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
 def test_up_serves_writes_kubeconfig_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     proc, url = _start(tmp_path)
     try:
@@ -70,53 +86,14 @@ def test_up_reports_a_taken_port_in_one_line(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "kernel.cli.app",
-                "up",
-                "--api-port",
-                str(port),
-                "--state-dir",
-                str(tmp_path),
-            ],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env={**os.environ},
-        )
-    assert done.returncode != 0
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert "address" in lines[0]
-    assert "in use" in lines[0]
-    assert "Traceback" not in done.stderr
+        line = _up_fails(tmp_path, "--api-port", str(port))
+    assert "address" in line
+    assert "in use" in line
 
 
 def test_up_rejects_an_unknown_store_in_one_line(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kernel.cli.app",
-            "up",
-            "--store",
-            "nosuch",
-            "--api-port",
-            "0",
-            "--state-dir",
-            str(tmp_path),
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode != 0
-    assert done.stderr.strip().startswith('kubelab: --store: unknown store implementation "nosuch"')
-    assert "Traceback" not in done.stderr
+    line = _up_fails(tmp_path, "--store", "nosuch", "--api-port", "0")
+    assert line.startswith('kubelab: --store: unknown store implementation "nosuch"')
 
 
 @pytest.mark.skipif(shutil.which("etcd") is None and not os.environ.get("CI"), reason="no etcd")
@@ -142,23 +119,5 @@ async def test_up_serves_over_a_real_etcd(tmp_path: Path) -> None:
 
 def test_up_reports_an_unwritable_state_dir_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "components").write_text("not a directory")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kernel.cli.app",
-            "up",
-            "--api-port",
-            "0",
-            "--state-dir",
-            str(tmp_path),
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode != 0
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("kubelab: --state-dir: cannot write ")
+    line = _up_fails(tmp_path, "--api-port", "0")
+    assert line.startswith("kubelab: --state-dir: cannot write ")
