@@ -59,10 +59,9 @@ class Reader:
         if info is None:
             return []
         prefix = self.server.key(info).prefix(namespace)
-        revision = await self.server.storage.revision()
         return [
             self.server.decode(info, o)
-            async for o in self.server.storage.scan(prefix, revision=revision)
+            async for o in self.server.storage.scan(prefix)  # pages pinned to the first's
         ]
 
 
@@ -154,8 +153,13 @@ async def create_object(
         m.update(uid=server.new_uid(), creationTimestamp=server.now(), generation=1)
         final = await admit(server, "CREATE", user, target, obj, None, dry_run=dry_run)
         name = meta(final).get("name") or ""
-        if dry_run:
-            return final
+        if dry_run:  # the write is skipped, its name check is not (as Kubernetes' dry run)
+            taken = await server.storage.try_get(server.key(info), target.namespace, name)
+            if taken is None:
+                return final
+            if not generated:
+                raise AlreadyExists.new(info.plural, info.group, name)
+            continue
         try:
             return await server.storage.create(server.key(info), target.namespace, name, final)
         except AlreadyExists:

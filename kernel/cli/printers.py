@@ -15,9 +15,16 @@ import attrs
 import yaml
 
 from kernel.cli.ages import age, human_duration
-from kernel.cli.columns import KIND_COLUMNS, Column, age_column, cell_name, cell_namespace
+from kernel.cli.columns import (
+    KIND_COLUMNS,
+    NONE,
+    Column,
+    age_column,
+    cell_name,
+    cell_namespace,
+)
 from kernel.cli.errors import UserError
-from kernel.cli.kinds import object_ref
+from kernel.cli.kinds import object_ref, qualified_kind
 from kernel.objects import ResourceInfo
 
 Obj = dict[str, Any]
@@ -42,11 +49,19 @@ def render_table(rows: Sequence[Sequence[str]]) -> str:
 
 @attrs.frozen
 class TablePrinter:
-    """Rows for one resource: its columns, ``-o wide`` extras, a NAMESPACE column for ``-A``."""
+    """Rows for one resource: its columns, ``-o wide`` extras, a NAMESPACE column for ``-A``.
+
+    `show_kind` prefixes names with the kind (``service/web``), as kubectl does when one get
+    prints several resource types; `label_columns` (``-L``) and `show_labels` add label
+    columns at the end, LABELS last.
+    """
 
     info: ResourceInfo
     wide: bool = False
     all_namespaces: bool = False
+    show_kind: bool = False
+    label_columns: tuple[str, ...] = ()
+    show_labels: bool = False
 
     def columns(self) -> list[Column]:
         """The columns to print, in order."""
@@ -54,8 +69,19 @@ class TablePrinter:
         if not normal:
             normal = (Column("NAME", cell_name), age_column)
         cols = list(normal) + (list(extra) if self.wide else [])
+        if self.show_kind:
+            prefix = qualified_kind(self.info)
+            cols = [
+                Column("NAME", lambda o, n: f"{prefix}/{cell_name(o, n)}")
+                if c.header == "NAME"
+                else c
+                for c in cols
+            ]
         if self.all_namespaces and self.info.namespaced:
             cols.insert(0, Column("NAMESPACE", cell_namespace))
+        cols += [label_value_column(key) for key in self.label_columns]
+        if self.show_labels:
+            cols.append(Column("LABELS", cell_labels))
         return cols
 
     def header(self) -> list[str]:
@@ -68,9 +94,24 @@ class TablePrinter:
 
     def table(self, objs: Iterable[Obj], now: float, *, header: bool = True) -> str:
         """The aligned table of `objs`."""
-        rows = [self.header()] if header else []
-        rows += [self.row(o, now) for o in objs]
+        cols = self.columns()
+        rows = [[c.header for c in cols]] if header else []
+        rows += [[c.cell(o, now) for c in cols] for o in objs]
         return render_table(rows)
+
+
+def label_value_column(key: str) -> Column:
+    """A ``-L key`` column: header the key's last path part in capitals, cell the value."""
+    header = key.rsplit("/", 1)[-1].upper()
+    return Column(
+        header, lambda o, _n: str(((o.get("metadata") or {}).get("labels") or {}).get(key, ""))
+    )
+
+
+def cell_labels(obj: Obj, _now: float) -> str:
+    """``--show-labels``: ``k=v`` pairs sorted by key, or ``<none>``."""
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return ",".join(f"{k}={labels[k]}" for k in sorted(labels)) or NONE
 
 
 def with_kind(info: ResourceInfo, obj: Obj) -> Obj:
@@ -81,12 +122,11 @@ def with_kind(info: ResourceInfo, obj: Obj) -> Obj:
 
 def as_list(info: ResourceInfo, objs: Sequence[Obj]) -> Obj:
     """Kubectl's ``kind: List`` wrapper for several objects in yaml/json output."""
-    return {
-        "apiVersion": "v1",
-        "kind": "List",
-        "items": [with_kind(info, o) for o in objs],
-        "metadata": {"resourceVersion": ""},
-    }
+    return _list_of([with_kind(info, o) for o in objs])
+
+
+def _list_of(items: list[Obj]) -> Obj:
+    return {"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}}
 
 
 def to_yaml(doc: Obj) -> str:
@@ -108,6 +148,46 @@ def check_output_format(output: str | None) -> None:
         )
 
 
+def format_results(
+    results: Sequence[tuple[ResourceInfo, Sequence[Obj]]],
+    output: str | None,
+    now: float,
+    *,
+    single: bool = False,
+    all_namespaces: bool = False,
+    show_kind: bool = False,
+    label_columns: tuple[str, ...] = (),
+    show_labels: bool = False,
+) -> str:
+    """The whole output of a get over one or more resource types, as kubectl prints it.
+
+    Tables: one per type that has objects, separated by a blank line. Names: ``kind/name``
+    lines. YAML/JSON: the object itself when one object was asked for by name (`single`),
+    else a ``kind: List`` of every object.
+    """
+    if output == "name":
+        return "".join(
+            object_ref(info, cell_name(o, now)) + "\n" for info, objs in results for o in objs
+        )
+    if output in ("yaml", "json"):
+        items = [with_kind(info, o) for info, objs in results for o in objs]
+        doc = items[0] if single and len(items) == 1 else _list_of(items)
+        return (to_yaml if output == "yaml" else to_json)(doc)
+    tables = [
+        TablePrinter(
+            info,
+            wide=output == "wide",
+            all_namespaces=all_namespaces,
+            show_kind=show_kind,
+            label_columns=label_columns,
+            show_labels=show_labels,
+        ).table(objs, now)
+        for info, objs in results
+        if objs
+    ]
+    return "\n".join(tables)
+
+
 def format_objects(
     info: ResourceInfo,
     objs: Sequence[Obj],
@@ -117,18 +197,17 @@ def format_objects(
     single: bool = False,
     all_namespaces: bool = False,
 ) -> str:
-    """The whole output of a get: a table, names, or one YAML/JSON object or List."""
-    if output == "name":
-        return "".join(object_ref(info, cell_name(o, now)) + "\n" for o in objs)
-    if output in ("yaml", "json"):
-        doc = with_kind(info, objs[0]) if single and objs else as_list(info, objs)
-        return (to_yaml if output == "yaml" else to_json)(doc)
-    printer = TablePrinter(info, wide=output == "wide", all_namespaces=all_namespaces)
-    return printer.table(objs, now)
+    """The whole output of a get of one resource type: a table, names, or YAML/JSON."""
+    return format_results([(info, objs)], output, now, single=single, all_namespaces=all_namespaces)
 
 
 def watch_formatter(
-    info: ResourceInfo, output: str | None, all_namespaces: bool
+    info: ResourceInfo,
+    output: str | None,
+    all_namespaces: bool,
+    *,
+    label_columns: tuple[str, ...] = (),
+    show_labels: bool = False,
 ) -> Callable[[Obj, float], str]:
     """How each event of ``get -w`` prints: a table row (no header), a name, or a document."""
     if output == "name":
@@ -137,7 +216,13 @@ def watch_formatter(
         return lambda obj, _now: "---\n" + to_yaml(with_kind(info, obj))
     if output == "json":
         return lambda obj, _now: to_json(with_kind(info, obj))
-    printer = TablePrinter(info, wide=output == "wide", all_namespaces=all_namespaces)
+    printer = TablePrinter(
+        info,
+        wide=output == "wide",
+        all_namespaces=all_namespaces,
+        label_columns=label_columns,
+        show_labels=show_labels,
+    )
     return lambda obj, now: printer.table([obj], now, header=False)
 
 
@@ -146,9 +231,12 @@ __all__ = [
     "TablePrinter",
     "age",
     "as_list",
+    "cell_labels",
     "check_output_format",
     "format_objects",
+    "format_results",
     "human_duration",
+    "label_value_column",
     "render_table",
     "to_json",
     "to_yaml",

@@ -3,242 +3,108 @@
 Every command reads the kubeconfig (``--kubeconfig``, else ``$KUBECONFIG``, else
 ``~/.kubelab/kubeconfig``) and talks to the API server through `kernel.client`'s raw API, so
 fields the object model lacks still print. Server errors, an unreachable server, an unknown
-kind or an invalid manifest end in one line and a non-zero exit.
+kind, a bad flag value or an invalid manifest end in one line and a non-zero exit.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import trio
 import typer
 
-from kernel.api.errors import AlreadyExists, NotFound, StatusError
+from kernel.api.errors import StatusError
 from kernel.apiserver.listing import ListOptions
-from kernel.apiserver.patch import STRATEGIC_MERGE_PATCH
-from kernel.apiserver.requests import DeleteOptions, Target
-from kernel.cli.errors import UserError
-from kernel.cli.kinds import (
-    object_ref,
-    qualified_kind,
-    resolve_kind,
-    resolve_manifest_kind,
-    split_kind_name,
+from kernel.apiserver.requests import Target
+from kernel.cli.applying import PrunePlan, apply_one, prune
+from kernel.cli.connection import (
+    kubeconfig_path,
+    namespace_for,
+    read_kubeconfig,
+    run_with_client,
+    server_error,
 )
-from kernel.cli.printers import check_output_format, format_objects, watch_formatter
-from kernel.client import APIConnectionError, HTTPClient, load_kubeconfig, open_http_client
-from kernel.client.kubeconfig import KubeconfigInfo
-from kernel.objects import ManifestError, ResourceInfo, load_manifests, to_dict
+from kernel.cli.deleting import DeleteRun, delete_targets, select_targets
+from kernel.cli.errors import UserError
+from kernel.cli.flags import (
+    DRY_RUN_SUFFIX,
+    check_selection,
+    dry_run_strategy,
+    label_columns,
+    label_query,
+)
+from kernel.cli.getting import GetView, fetch, no_resources_line, print_fetched, watch_changes
+from kernel.cli.kinds import object_ref, resolve_kind, split_kind_name
+from kernel.cli.manifests import manifest_target, matching, read_manifests
+from kernel.cli.printers import check_output_format
+from kernel.cli.selection import parse_resource_args
+from kernel.client import HTTPClient
+from kernel.objects import ResourceInfo
 
 Obj = dict[str, Any]
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-
-
-def kubeconfig_path(option: str | None) -> Path:
-    """``--kubeconfig``, else the first path in ``$KUBECONFIG``, else ``~/.kubelab/kubeconfig``."""
-    if option:
-        return Path(option)
-    env = os.environ.get("KUBECONFIG", "")
-    first = next((p for p in env.split(os.pathsep) if p), "")
-    return Path(first) if first else Path.home() / ".kubelab" / "kubeconfig"
-
-
-def read_kubeconfig(option: str | None) -> KubeconfigInfo:
-    """The kubeconfig's server and credentials; `UserError` naming the file when unusable."""
-    path = kubeconfig_path(option)
-    if not path.is_file():
-        raise UserError(
-            f"no kubeconfig at {path}: start a cluster with `kubelab up` or pass --kubeconfig",
-            exit_code=1,
-        )
-    try:
-        return load_kubeconfig(path)
-    except (OSError, ValueError) as err:
-        raise UserError(f"unusable kubeconfig: {err}", exit_code=1) from None
-
-
-def run_with_client(config: KubeconfigInfo, work: Callable[[HTTPClient], Awaitable[None]]) -> None:
-    """Run `work` under trio with a client; server and transport failures become one line."""
-
-    async def main() -> None:
-        async with open_http_client(config.server, token=config.token) as client:
-            await work(client)
-
-    try:
-        trio.run(main)
-    except StatusError as err:
-        raise UserError(f"Error from server ({err.reason}): {err.message}", exit_code=1) from None
-    except APIConnectionError as err:
-        raise UserError(
-            f"cannot reach the API server at {config.server} ({err}); is `kubelab up` running?",
-            exit_code=1,
-        ) from None
-
-
-def namespace_for(info: ResourceInfo, namespace: str | None, config: KubeconfigInfo) -> str:
-    """The namespace a command acts in: empty for cluster-scoped kinds."""
-    return (namespace or config.namespace or "default") if info.namespaced else ""
-
-
-# ------------------------------------------------------------------------------- manifests
-
-
-def read_manifests(files: list[str]) -> list[Obj]:
-    """Wire dicts of every object in the files (``-`` is stdin, a folder its YAML/JSON files)."""
-    docs: list[Obj] = []
-    for name in files:
-        paths: list[Path | None] = [None] if name == "-" else [Path(name)]
-        if name != "-" and Path(name).is_dir():
-            paths = sorted(
-                p for p in Path(name).iterdir() if p.suffix in (".yaml", ".yml", ".json")
-            )
-        for path in paths:
-            try:
-                text = sys.stdin.read() if path is None else path.read_text(encoding="utf-8")
-            except OSError as err:
-                raise UserError(f"{name}: cannot read manifest: {err.strerror}") from None
-            try:
-                objects = load_manifests(text, source="<stdin>" if path is None else str(path))
-            except ManifestError as err:
-                raise UserError(str(err)) from None
-            for obj in objects:
-                doc = to_dict(obj)
-                if not doc.get("status"):
-                    doc.pop("status", None)
-                docs.append(doc)
-    if not docs:
-        raise UserError(f"no objects passed to apply (files: {', '.join(files)})")
-    return docs
-
-
-def manifest_target(doc: Obj, namespace: str | None, config: KubeconfigInfo) -> Target:
-    """Where a manifest's object lives; its namespace must agree with an explicit ``-n``."""
-    info = resolve_manifest_kind(str(doc.get("kind", "")), str(doc.get("apiVersion", "")))
-    meta = doc.setdefault("metadata", {})
-    name = str(meta.get("name") or "")
-    if not name:
-        raise UserError(f"{object_ref(info, '')}: metadata.name is required")
-    own = meta.get("namespace")
-    if info.namespaced:
-        if own and namespace and own != namespace:
-            raise UserError(
-                f'the namespace from the provided object "{own}" does not match '
-                f"the namespace \"{namespace}\". You must pass '--namespace={own}' "
-                "to perform this operation."
-            )
-        meta["namespace"] = own or namespace_for(info, namespace, config)
-    return Target(info, meta.get("namespace", "") if info.namespaced else "", name)
-
-
-def apply_patch(current: Obj, desired: Obj, last: Obj | None) -> Obj:
-    """A patch taking `current` to `desired`; keys dropped since the `last` apply are removed.
-
-    It is sent as a strategic merge patch, so containers and ports merge by name and keep the
-    fields the server defaulted.
-
-    Lists are replaced when the user changed them since the last apply or the server's list no
-    longer contains what the user asked for (so server-defaulted fields do not cause churn).
-    """
-    patch: Obj = {}
-    for key, want in desired.items():
-        have = current.get(key)
-        before = (last or {}).get(key) if isinstance(last, dict) else None
-        if isinstance(want, dict) and isinstance(have, dict):
-            sub = apply_patch(have, want, before if isinstance(before, dict) else None)
-            if sub:
-                patch[key] = sub
-        elif isinstance(want, list) and isinstance(have, list):
-            if not _covers(have, want) or (last is not None and before != want):
-                patch[key] = want
-        elif want != have:
-            patch[key] = want
-    for key in last or {}:
-        if key not in desired and key in current:
-            patch[key] = None
-    return patch
-
-
-def _covers(have: Any, want: Any) -> bool:
-    """Whether `have` holds everything `want` says (extra defaulted fields allowed)."""
-    if isinstance(want, dict):
-        return isinstance(have, dict) and all(_covers(have.get(k), v) for k, v in want.items())
-    if isinstance(want, list):
-        return (
-            isinstance(have, list)
-            and len(have) == len(want)
-            and all(_covers(h, w) for h, w in zip(have, want, strict=True))
-        )
-    return bool(have == want)
-
-
-async def apply_one(client: HTTPClient, target: Target, doc: Obj) -> str:
-    """Create or update one object; returns ``created``, ``configured`` or ``unchanged``."""
-    record = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-    desired = {
-        **doc,
-        "metadata": {
-            **doc["metadata"],
-            "annotations": {**(doc["metadata"].get("annotations") or {}), LAST_APPLIED: record},
-        },
-    }
-    try:
-        current = await client.raw.get(target)
-    except NotFound:
-        try:
-            await client.raw.create(Target(target.resource, target.namespace), desired)
-            return "created"
-        except AlreadyExists:
-            current = await client.raw.get(target)
-    annotations = (current.get("metadata") or {}).get("annotations") or {}
-    try:
-        last = json.loads(annotations[LAST_APPLIED]) if LAST_APPLIED in annotations else None
-    except ValueError:
-        last = None
-    patch = apply_patch(current, desired, last if isinstance(last, dict) else None)
-    if not patch:
-        return "unchanged"
-    await client.raw.patch(target, STRATEGIC_MERGE_PATCH, patch)
-    return "configured"
-
-
-# ------------------------------------------------------------------------------- commands
 
 KubeconfigOpt = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig file.")
 NamespaceOpt = typer.Option(None, "-n", "--namespace", help="The namespace (default: context's).")
+SelectorOpt = typer.Option("", "-l", "--selector", help="Label selector, e.g. app=web,tier!=db.")
+DryRunOpt = typer.Option(
+    "none", "--dry-run", help='"none", "client" (send nothing) or "server" (dryRun=All).'
+)
 
 
 def register(app: typer.Typer) -> None:
     """Add `apply`, `get`, `describe` and `delete` to the root app."""
 
     @app.command("apply")
-    def apply_cmd(
+    def apply_cmd(  # noqa: PLR0917 - typer maps parameters to options
         filename: list[str] = typer.Option(
             ..., "-f", "--filename", help="Manifest file, folder or - for stdin."
         ),
         namespace: str | None = NamespaceOpt,
+        selector: str = SelectorOpt,
+        select_all: bool = typer.Option(
+            False, "--all", help="With --prune: consider every object of the pruned kinds."
+        ),
+        prune_flag: bool = typer.Option(
+            False, "--prune", help="Delete applied-before objects (matching -l) not in the files."
+        ),
+        dry_run: str = DryRunOpt,
         kubeconfig: str | None = KubeconfigOpt,
     ) -> None:
-        """Create or update the objects of multi-document YAML manifests."""
+        """Create or update the objects of multi-document YAML manifests (three-way merge)."""
+        strategy = dry_run_strategy(dry_run)
+        if select_all and selector:
+            raise UserError("cannot set --all and --selector at the same time")
+        if prune_flag and not (select_all or selector):
+            raise UserError(
+                "all resources selected for prune without explicitly passing --all. To prune "
+                "all resources, pass the --all flag. If you did not mean to prune all "
+                "resources, specify a label selector (-l)"
+            )
         config = read_kubeconfig(kubeconfig)
-        docs = read_manifests(filename)
+        docs = matching(read_manifests(filename), selector)
+        if not docs:
+            raise UserError(f"no objects passed to apply (none match -l {selector!r})")
         targets = [manifest_target(d, namespace, config) for d in docs]
+        suffix = DRY_RUN_SUFFIX[strategy]
         failures: list[str] = []
 
         async def work(client: HTTPClient) -> None:
             for target, doc in zip(targets, docs, strict=True):
                 try:
-                    outcome = await apply_one(client, target, doc)
+                    outcome = await apply_one(client, target, doc, strategy)
                 except StatusError as err:
-                    failures.append(f"Error from server ({err.reason}): {err.message}")
+                    failures.append(server_error(err))
                     print(f"kubelab: {failures[-1]}", file=sys.stderr)
                     continue
-                typer.echo(f"{object_ref(target.resource, target.name)} {outcome}")
+                typer.echo(f"{object_ref(target.resource, target.name)} {outcome}{suffix}")
+            if prune_flag and not failures:
+                plan = PrunePlan(
+                    selector,
+                    frozenset((t.resource.plural, t.namespace, t.name) for t in targets),
+                    tuple(dict.fromkeys(t.namespace for t in targets if t.resource.namespaced)),
+                )
+                await prune(client, plan, strategy, typer.echo)
 
         run_with_client(config, work)
         if failures:
@@ -246,66 +112,66 @@ def register(app: typer.Typer) -> None:
 
     @app.command("get")
     def get_cmd(  # noqa: PLR0917 - typer maps parameters to options
-        kind: str = typer.Argument(..., metavar="KIND", help="pods, po, svc, deploy, ..."),
+        kind: str = typer.Argument(
+            ..., metavar="TYPE[,TYPE...]|TYPE/NAME", help="pods, po, svc, deploy, svc,po, all"
+        ),
         names: list[str] | None = typer.Argument(None, metavar="[NAME]..."),
         namespace: str | None = NamespaceOpt,
         all_namespaces: bool = typer.Option(False, "-A", "--all-namespaces"),
-        selector: str = typer.Option("", "-l", "--selector", help="Label selector."),
+        selector: str = SelectorOpt,
         field_selector: str = typer.Option("", "--field-selector"),
         output: str | None = typer.Option(None, "-o", "--output", help="wide|yaml|json|name"),
+        show_labels: bool = typer.Option(False, "--show-labels", help="Add a LABELS column."),
+        show_kind: bool = typer.Option(False, "--show-kind", help="Names as kind/name."),
+        label_cols: list[str] | None = typer.Option(
+            None, "-L", "--label-columns", help="Label keys to show as columns (a,b)."
+        ),
         watch: bool = typer.Option(False, "-w", "--watch", help="Then print each change."),
         request_timeout: int = typer.Option(
             0, "--request-timeout", help="Seconds before a watch ends (0: never)."
         ),
         kubeconfig: str | None = KubeconfigOpt,
     ) -> None:
-        """List objects of a kind, or show named ones, as a table with AGE like kubectl."""
+        """List objects of one or more types, or show named ones, as kubectl's tables."""
         check_output_format(output)
-        kind, first = split_kind_name(kind, (names or [None])[0])
-        wanted = [first, *(names or [])[1:]] if first else []
-        info = resolve_kind(kind)
+        requests = parse_resource_args([kind, *(names or [])], "get")
+        named = any(r.names for r in requests)
+        check_selection(
+            names=named, selector=selector, field_selector=field_selector, select_all=False
+        )
+        label_query(selector)
+        view = GetView(output, all_namespaces, label_columns(label_cols), show_labels, show_kind)
+        if watch and len(requests) > 1:
+            raise UserError("you may only specify a single resource type")
+        if named and all_namespaces and any(r.info.namespaced for r in requests):
+            raise UserError("a resource cannot be retrieved by name across all namespaces")
         config = read_kubeconfig(kubeconfig)
-        ns = "" if all_namespaces else namespace_for(info, namespace, config)
+        default_ns = namespace or config.namespace or "default"
+
+        def namespace_of(info: ResourceInfo) -> str:
+            return "" if all_namespaces else namespace_for(info, namespace, config)
+
+        opts = ListOptions(selector, field_selector)
+        failed = False
 
         async def work(client: HTTPClient) -> None:
-            if wanted:
-                objs = [await client.raw.get(Target(info, ns, n)) for n in wanted]
-                rv = None
-            else:
-                data = await client.raw.list(
-                    Target(info, ns), ListOptions(selector, field_selector)
-                )
-                objs = list(data.get("items") or [])
-                rv = str((data.get("metadata") or {}).get("resourceVersion", "")) or None
-            if objs or output in ("yaml", "json"):
-                typer.echo(
-                    format_objects(
-                        info,
-                        objs,
-                        output,
-                        time.time(),
-                        single=len(wanted) == 1,
-                        all_namespaces=all_namespaces,
-                    ),
-                    nl=False,
-                )
-            elif not watch:
-                where = f" in {ns} namespace" if ns else ""
-                print(f"No resources found{where}.", file=sys.stderr)
-            if watch:
-                await _watch(
-                    client,
-                    info,
-                    ns,
-                    wanted,
-                    selector,
-                    field_selector,
-                    rv,
-                    watch_formatter(info, output, all_namespaces),
-                    request_timeout,
+            nonlocal failed
+            fetched = await fetch(client, requests, namespace_of, opts)
+            printed = print_fetched(fetched, requests, view)
+            failed = bool(fetched.errors)
+            if not printed and not failed and not watch:
+                print(no_resources_line(requests, view, default_ns), file=sys.stderr)
+            if watch and not failed:
+                req = requests[0]
+                rv = None if req.names else fetched.resource_version
+                watch_opts = ListOptions(selector, field_selector, rv)
+                await watch_changes(
+                    client, req, namespace_of(req.info), watch_opts, view, request_timeout
                 )
 
         run_with_client(config, work)
+        if failed:
+            raise typer.Exit(1)
 
     @app.command("describe")
     def describe_cmd(
@@ -348,69 +214,79 @@ def register(app: typer.Typer) -> None:
 
     @app.command("delete")
     def delete_cmd(  # noqa: PLR0917 - typer maps parameters to options
-        kind: str | None = typer.Argument(None, metavar="KIND"),
+        kind: str | None = typer.Argument(None, metavar="TYPE[,TYPE...]|TYPE/NAME"),
         names: list[str] | None = typer.Argument(None, metavar="[NAME]..."),
         filename: list[str] | None = typer.Option(None, "-f", "--filename"),
         namespace: str | None = NamespaceOpt,
+        all_namespaces: bool = typer.Option(
+            False, "-A", "--all-namespaces", help="With -l/--all: select in every namespace."
+        ),
+        selector: str = SelectorOpt,
+        field_selector: str = typer.Option("", "--field-selector"),
+        select_all: bool = typer.Option(
+            False, "--all", help="Delete every object of the types in the namespace."
+        ),
         ignore_not_found: bool = typer.Option(False, "--ignore-not-found"),
+        dry_run: str = DryRunOpt,
+        output: str | None = typer.Option(None, "-o", "--output", help="name"),
         kubeconfig: str | None = KubeconfigOpt,
     ) -> None:
-        """Delete named objects, or the objects of manifests (``-f``)."""
+        """Delete named objects, the objects a selector or --all picks, or those of manifests."""
+        run = DeleteRun(dry_run_strategy(dry_run), output, ignore_not_found)
+        if output not in (None, "name"):
+            raise UserError(f"unexpected -o output mode: {output}. We only support '-o name'")
+        label_query(selector)
         config = read_kubeconfig(kubeconfig)
         targets: list[Target] = []
+        scopes: list[Target] = []
         if filename:
             if kind:
-                raise UserError("pass either KIND NAME or -f FILE to delete, not both")
-            targets = [manifest_target(d, namespace, config) for d in read_manifests(filename)]
+                raise UserError(
+                    "when paths, URLs, or stdin is provided as input, you may not specify "
+                    "resource arguments as well"
+                )
+            docs = matching(read_manifests(filename), selector)
+            targets = [manifest_target(d, namespace, config) for d in docs]
         elif kind:
-            kind, first = split_kind_name(kind, (names or [None])[0])
-            wanted = [first, *(names or [])[1:]] if first else []
-            if not wanted:
-                raise UserError(f"delete needs a NAME, e.g. `kubelab delete {kind} web`")
-            info = resolve_kind(kind)
-            ns = namespace_for(info, namespace, config)
-            targets = [Target(info, ns, n) for n in wanted]
+            requests = parse_resource_args([kind, *(names or [])], "delete")
+            named = any(r.names for r in requests)
+            check_selection(
+                names=named,
+                selector=selector,
+                field_selector=field_selector,
+                select_all=select_all,
+            )
+            if not named and not (selector or field_selector or select_all):
+                raise UserError(
+                    "resource(s) were provided, but no name was specified: name objects, "
+                    "or pass -l SELECTOR or --all"
+                )
+            for req in requests:
+                ns = namespace_for(req.info, namespace, config)
+                if named:
+                    targets += [Target(req.info, ns, n) for n in req.names]
+                else:
+                    scopes.append(Target(req.info, "" if all_namespaces else ns))
         else:
-            raise UserError("delete needs KIND NAME or -f FILE")
-        failures: list[str] = []
+            raise UserError(
+                "you must provide one or more resources by argument or filename, e.g. "
+                "`kubelab delete pod web`, `kubelab delete pods -l app=web` or `-f FILE`"
+            )
+        failures = 0
 
         async def work(client: HTTPClient) -> None:
-            for target in targets:
-                try:
-                    await client.raw.delete(target, DeleteOptions())
-                except NotFound as err:
-                    if not ignore_not_found:
-                        failures.append(f"Error from server (NotFound): {err.message}")
-                        print(f"kubelab: {failures[-1]}", file=sys.stderr)
-                    continue
-                typer.echo(f'{qualified_kind(target.resource)} "{target.name}" deleted')
+            nonlocal failures
+            chosen = targets
+            if scopes:
+                chosen = await select_targets(client, scopes, ListOptions(selector, field_selector))
+            if not chosen:
+                typer.echo("No resources found")
+                return
+            failures = await delete_targets(client, chosen, run, selected=bool(scopes))
 
         run_with_client(config, work)
         if failures:
             raise typer.Exit(1)
 
 
-async def _watch(  # noqa: PLR0917 - private, one caller
-    client: HTTPClient,
-    info: ResourceInfo,
-    ns: str,
-    names: list[str],
-    selector: str,
-    field_selector: str,
-    rv: str | None,
-    fmt: Callable[[Obj, float], str],
-    timeout: int,
-) -> None:
-    """Print each change until the server ends the watch (``--request-timeout``) or Ctrl-C."""
-    if len(names) == 1:  # the user's own field selector still applies alongside the name
-        by_name = f"metadata.name={names[0]}"
-        field_selector = f"{field_selector},{by_name}" if field_selector else by_name
-    opts = ListOptions(selector, field_selector, rv)
-    async with client.raw.watch(Target(info, ns), opts, timeout=timeout or None) as events:
-        async for event in events:
-            if event.get("type") == "BOOKMARK":
-                continue
-            typer.echo(fmt(event.get("object") or {}, time.time()), nl=False)
-
-
-__all__ = ["apply_patch", "kubeconfig_path", "read_kubeconfig", "read_manifests", "register"]
+__all__ = ["kubeconfig_path", "read_kubeconfig", "read_manifests", "register"]

@@ -6,7 +6,9 @@ trio loop; tests call `kernel.cli.app.main(argv)` synchronously against its kube
 
 from __future__ import annotations
 
+import itertools
 import random
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,3 +50,25 @@ def api_url() -> Iterator[str]:
 @pytest.fixture
 def kubeconfig(api_url: str, tmp_path: Path) -> str:
     return str(write_kubeconfig(tmp_path / "kubeconfig", api_url))
+
+
+@pytest.fixture
+def namespace(
+    kubeconfig: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
+) -> str:
+    """A fresh namespace per test, so tests sharing the module's server do not see each other."""
+    from kernel.cli.app import main
+
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:50]
+    name = f"{name}-{next(_serial)}"
+    path = tmp_path / "namespace.yaml"
+    path.write_text(f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n")
+    assert main(["apply", "-f", str(path), "--kubeconfig", kubeconfig]) == 0
+    capsys.readouterr()  # the test sees only its own commands' output
+    return name
+
+
+_serial = itertools.count()
