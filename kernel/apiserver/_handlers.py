@@ -22,6 +22,7 @@ from kernel.apiserver.discovery import (
     api_resource_list,
     api_versions,
 )
+from kernel.apiserver.h1 import chunk
 from kernel.apiserver.listing import ListOptions
 from kernel.apiserver.patch import PATCH_TYPES
 from kernel.apiserver.requests import DeleteOptions, Target, parse_dry_run
@@ -30,7 +31,7 @@ from kernel.apiserver.server import APIServer
 from kernel.apiserver.wire import encode_json
 
 if TYPE_CHECKING:
-    from kernel.apiserver.http import Receive, Request, Responder
+    from kernel.apiserver.http import Request, Responder
 
 TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
 FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False", ""})
@@ -117,12 +118,11 @@ async def _check_store(server: APIServer) -> None:
     )
 
 
-async def resource(  # noqa: PLR0917 - internal, called positionally by one caller
+async def resource(
     server: APIServer,
     user: UserInfo,
     where: Route,
     request: Request,
-    receive: Receive,
     responder: Responder,
 ) -> None:
     """Serve a request on a collection, an object or a subresource."""
@@ -133,7 +133,7 @@ async def resource(  # noqa: PLR0917 - internal, called positionally by one call
         await _bindings(server, user, target, request, responder)
     elif method == "GET" and where.kind == "resources":
         if flag(request, "watch"):
-            await _watch(server, user, target, request, receive, responder)
+            await _watch(server, user, target, request, responder)
         else:
             await responder.json(200, await server.list(user, target, list_options(request)))
     elif method == "GET":
@@ -201,13 +201,8 @@ async def _bindings(
     await responder.json(201, await server.create(user, pod, body, dry_run=dry_run(request)))
 
 
-async def _watch(  # noqa: PLR0917 - internal, called positionally by one caller
-    server: APIServer,
-    user: UserInfo,
-    target: Target,
-    request: Request,
-    receive: Receive,
-    responder: Responder,
+async def _watch(
+    server: APIServer, user: UserInfo, target: Target, request: Request, responder: Responder
 ) -> None:
     timeout = integer(request, "timeoutSeconds")
     bookmarks = flag(request, "allowWatchBookmarks")
@@ -217,29 +212,44 @@ async def _watch(  # noqa: PLR0917 - internal, called positionally by one caller
         list_options(request),
         bookmarks=bookmarks,
         timeout=float(timeout) if timeout else None,
+        shared=True,
     ) as events:
         await responder.start(200)
         gone = trio.Event()
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_until_disconnect, receive, nursery.cancel_scope, gone)
-            try:
-                async for event in events:
-                    await responder.body(event.line(), more=True)
-            except StatusError as err:
-                line = encode_json({"type": "ERROR", "object": err.to_status()})
-                await responder.body(line + b"\n", more=True)
+            nursery.start_soon(_until_disconnect, responder, nursery.cancel_scope, gone)
+            writer = responder.direct()
+            if writer is not None and events.attach(lambda event: writer.write(event.chunk())):
+                # a shared watch writes each event to the socket itself: no task per event
+                nursery.start_soon(writer.flush)
+                try:
+                    await events.run_attached()
+                except StatusError as err:
+                    writer.write(chunk(_error_line(err)))
+                await writer.finish()
+                if writer.failed:  # the client is gone or too slow: no last chunk
+                    gone.set()
+            else:
+                try:
+                    async for event in events:
+                        await responder.body(event.line(), more=True)
+                except StatusError as err:
+                    await responder.body(_error_line(err), more=True)
             nursery.cancel_scope.cancel()
     if not gone.is_set():
         await responder.body(b"")
 
 
-async def _until_disconnect(receive: Receive, scope: trio.CancelScope, gone: trio.Event) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            gone.set()
-            scope.cancel()
-            return
+def _error_line(err: StatusError) -> bytes:
+    return encode_json({"type": "ERROR", "object": err.to_status()}) + b"\n"
+
+
+async def _until_disconnect(
+    responder: Responder, scope: trio.CancelScope, gone: trio.Event
+) -> None:
+    await responder.wait_disconnect()
+    gone.set()
+    scope.cancel()
 
 
 __all__ = ["dry_run", "flag", "integer", "list_options", "non_resource", "resource"]

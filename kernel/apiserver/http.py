@@ -1,18 +1,20 @@
-"""The HTTP front end: an ASGI application speaking Kubernetes' REST API over `APIServer`.
+"""The HTTP front end: Kubernetes' REST API over `APIServer`, independent of the socket layer.
 
-Plain ASGI (no framework): the routing is Kubernetes' own path grammar (`routes`), so a router
-would add a layer without removing any. Bodies are JSON (415 otherwise; PATCH takes the three
+`APIApp` takes one parsed `Request` and answers through a `Responder`; the connection loop in
+`serving` reads requests off keep-alive connections and hands them here. Routing is
+Kubernetes' own path grammar (`routes`). Bodies are JSON (415 otherwise; PATCH takes the three
 patch types), errors are `Status` objects, and ``?watch=1`` streams newline-delimited
-``{"type": ..., "object": ...}`` events until ``timeoutSeconds`` or the client leaves. Any
-exception that is not a `StatusError` is a bug: it is logged and answered with a 500.
+``{"type": ..., "object": ...}`` events (chunked) until ``timeoutSeconds`` or the client
+leaves. Every complete response goes out in one write. Any exception that is not a
+`StatusError` is a bug: it is logged and answered with a 500.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 import attrs
@@ -27,19 +29,17 @@ from kernel.api.errors import (
     UnsupportedMediaType,
 )
 from kernel.apiserver import _handlers
+from kernel.apiserver.h1 import chunk, response_head
 from kernel.apiserver.routes import route
 from kernel.apiserver.server import APIServer
 from kernel.apiserver.wire import JSON, encode_json
 
 log = logging.getLogger("kubelab.apiserver")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
 MAX_BODY_BYTES = 3 * 1024 * 1024
 """Kubernetes' request size limit (3 MiB); larger bodies get 413."""
+
+_COMMON_HEADERS = (("cache-control", "no-cache, private"),)
 
 
 class RequestEntityTooLarge(StatusError):  # noqa: N818 - named after the Status reason
@@ -58,6 +58,14 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+
+    @classmethod
+    def parse(
+        cls, method: str, path: str, raw_query: str, headers: dict[str, str], body: bytes
+    ) -> Request:
+        """A request from its parts; `raw_query` is the undecoded query string."""
+        query = parse_qs(raw_query, keep_blank_values=True) if raw_query else {}
+        return cls(method.upper(), path, query, headers, body)
 
     def param(self, name: str) -> str | None:
         """The last value of a query parameter, or None."""
@@ -86,109 +94,140 @@ class Request:
             raise BadRequest(f"the request body is not valid JSON: {err}") from None
 
 
+class Wire(Protocol):
+    """The connection a `Responder` writes to."""
+
+    async def send(self, data: bytes) -> None:
+        """Write all of `data`."""
+
+    async def wait_closed(self) -> None:
+        """Return once the client has closed its side (for streaming responses)."""
+
+
+class DirectSink(Protocol):
+    """Bytes written from synchronous code, sent in order by a `flush` task (`serving`)."""
+
+    failed: bool
+
+    def write(self, data: bytes) -> bool:
+        """Queue `data`; False when the connection cannot take more."""
+
+    async def flush(self) -> None:
+        """Send what `write` queued, until `finish`."""
+
+    async def finish(self) -> None:
+        """Wait until all queued bytes are sent."""
+
+
 @attrs.define
 class Responder:
-    """Sends one response; remembers whether the start line went out (for error handling)."""
+    """Writes one response to a `Wire`: whole (one write) or streamed in chunks."""
 
-    send: Send
+    wire: Wire
+    keep_alive: bool = True
+    """Whether the connection stays open after this response (cleared for HTTP/1.0 streams)."""
+    chunked: bool = True
+    """Whether the client speaks chunked framing (HTTP/1.1); else streams end the connection."""
+    head_only: bool = False
+    """A HEAD request: the head goes out, the body does not."""
     started: bool = False
+    _streaming: bool = False
 
-    async def start(self, code: int, content_type: str = JSON, length: int | None = None) -> None:
-        headers = [
-            (b"content-type", content_type.encode()),
-            (b"cache-control", b"no-cache, private"),
-        ]
-        if length is not None:
-            headers.append((b"content-length", str(length).encode()))
+    async def complete(self, code: int, content_type: str, data: bytes) -> None:
+        """Send a whole response (head and body in one write)."""
         self.started = True
-        await self.send({"type": "http.response.start", "status": code, "headers": headers})
-
-    async def body(self, data: bytes, *, more: bool = False) -> None:
-        await self.send({"type": "http.response.body", "body": data, "more_body": more})
+        head = response_head(
+            code,
+            (("content-type", content_type), *_COMMON_HEADERS),
+            length=len(data),
+            keep_alive=self.keep_alive,
+        )
+        await self.wire.send(head if self.head_only else head + data)
 
     async def json(self, code: int, obj: Any) -> None:
-        data = encode_json(obj)
-        await self.start(code, JSON, len(data))
-        await self.body(data)
+        await self.complete(code, JSON, encode_json(obj))
 
     async def text(self, code: int, text: str) -> None:
-        data = text.encode()
-        await self.start(code, "text/plain; charset=utf-8", len(data))
-        await self.body(data)
+        await self.complete(code, "text/plain; charset=utf-8", text.encode())
 
+    async def start(self, code: int, content_type: str = JSON) -> None:
+        """Start a streamed response (chunked on HTTP/1.1, until close on HTTP/1.0)."""
+        self.started = True
+        self._streaming = True
+        if not self.chunked:
+            self.keep_alive = False
+        head = response_head(
+            code,
+            (("content-type", content_type), *_COMMON_HEADERS),
+            length=None,
+            keep_alive=self.keep_alive,
+            chunked=self.chunked,
+        )
+        await self.wire.send(head)
 
-async def read_request(scope: Scope, receive: Receive) -> Request:
-    """Read the request line, headers and whole body (413 past the size limit)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise RequestEntityTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    raw_query = scope.get("query_string", b"").decode("latin-1")
-    headers = {
-        k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
-    }
-    return Request(
-        scope["method"].upper(),
-        scope.get("path", "/"),
-        parse_qs(raw_query, keep_blank_values=True),
-        headers,
-        b"".join(chunks),
-    )
+    async def body(self, data: bytes, *, more: bool = False) -> None:
+        """Stream part of the body; ``more=False`` ends it."""
+        if self.head_only:
+            return
+        if not self.chunked:
+            if data:
+                await self.wire.send(data)
+            return
+        if more:
+            if data:
+                await self.wire.send(chunk(data))
+            return
+        await self.wire.send(chunk(data) + chunk(b"") if data else chunk(b""))
+
+    def direct(self) -> DirectSink | None:
+        """A writer for a chunked stream that synchronous code may call, if the wire has one."""
+        if not self.chunked or self.head_only:
+            return None
+        make = getattr(self.wire, "direct_writer", None)
+        return make() if make is not None else None
+
+    async def wait_disconnect(self) -> None:
+        """Return when the client goes away (a watch ends then)."""
+        await self.wire.wait_closed()
 
 
 @attrs.define
 class APIApp:
-    """The ASGI application; ``hypercorn`` (trio worker) serves it, see `serving`."""
+    """Serves one request at a time per call; `serving` drives it from its connections."""
 
     server: APIServer
     max_requests_inflight: int = 400
     """Kubernetes' ``--max-requests-inflight``: more concurrent non-watch requests get 429."""
     _inflight: int = 0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            return
-        responder = Responder(send)
+    async def __call__(self, request: Request, responder: Responder) -> None:
         try:
-            request = await read_request(scope, receive)
-            await self.handle(request, receive, responder)
+            await self.handle(request, responder)
         except StatusError as err:
             if not responder.started:
                 await responder.json(err.code, err.to_status())
-        except trio.Cancelled:
+        except (trio.Cancelled, trio.BrokenResourceError, trio.ClosedResourceError):
             raise
         except Exception as err:
-            log.exception("internal error serving %s %s", scope.get("method"), scope.get("path"))
+            log.exception("internal error serving %s %s", request.method, request.path)
             if not responder.started:
                 status = InternalError(f"an internal error occurred: {type(err).__name__}")
                 await responder.json(500, status.to_status())
 
-    async def handle(self, request: Request, receive: Receive, responder: Responder) -> None:
+    async def handle(self, request: Request, responder: Responder) -> None:
         """Serve one request, or 429 when too many are in flight (watches are not counted)."""
         if request.param("watch") in ("1", "true"):
-            await self.serve(request, receive, responder)
+            await self.serve(request, responder)
             return
         if 0 < self.max_requests_inflight <= self._inflight:
             raise TooManyRequests.new()
         self._inflight += 1
         try:
-            await self.serve(request, receive, responder)
+            await self.serve(request, responder)
         finally:
             self._inflight -= 1
 
-    async def serve(self, request: Request, receive: Receive, responder: Responder) -> None:
+    async def serve(self, request: Request, responder: Responder) -> None:
         """Route, authenticate, then serve one request."""
         where = route(self.server.catalog, request.path)
         user = await self.server.authenticate(request.headers)
@@ -198,26 +237,22 @@ class APIApp:
             await self.server.authorize_path(user, "get", request.path)
             await _handlers.non_resource(self.server, where, request, responder)
             return
-        await _handlers.resource(self.server, user, where, request, receive, responder)
+        await _handlers.resource(self.server, user, where, request, responder)
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+Handler = Callable[[Request, Responder], Awaitable[None]]
+"""What the connection loop calls per request (an `APIApp`)."""
 
 
 __all__ = [
     "JSON",
     "MAX_BODY_BYTES",
     "APIApp",
+    "DirectSink",
+    "Handler",
     "Request",
     "RequestEntityTooLarge",
     "Responder",
+    "Wire",
     "encode_json",
-    "read_request",
 ]

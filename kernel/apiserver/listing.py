@@ -95,8 +95,12 @@ def _parse_rv(value: str) -> int:
     return rev
 
 
-async def _read_revision(storage: Storage, opts: ListOptions) -> int:
-    """The revision to read the first page at (0 = latest)."""
+def _read_revision(opts: ListOptions) -> tuple[int, int]:
+    """(revision to read the first page at, 0 = latest; the oldest acceptable revision).
+
+    For "not older than" reads, the store's revision is checked against the first page's
+    header revision in `_collect`, which saves a status() round trip per list.
+    """
     rv, match = opts.resource_version, opts.resource_version_match
     if match not in ("", "Exact", "NotOlderThan"):
         raise BadRequest(
@@ -105,19 +109,13 @@ async def _read_revision(storage: Storage, opts: ListOptions) -> int:
     if rv in (None, ""):
         if match:
             raise BadRequest("resourceVersionMatch is forbidden unless resourceVersion is provided")
-        return 0
+        return 0, 0
     rev = _parse_rv(rv)  # type: ignore[arg-type]
     if match == "Exact":
         if rev == 0:
             raise BadRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"')
-        return rev
-    current = await storage.revision()
-    if rev > current:
-        raise Timeout(
-            f"Too large resource version: {rev}, current: {current}",
-            StatusDetails(retry_after_seconds=1),
-        )
-    return 0
+        return rev, 0
+    return 0, rev
 
 
 async def list_page(  # noqa: PLR0917 - internal, called positionally by one caller
@@ -131,16 +129,18 @@ async def list_page(  # noqa: PLR0917 - internal, called positionally by one cal
     """Read one page of objects in ``[start, end)`` (`prefix` anchors continue tokens)."""
     if opts.limit < 0:
         raise BadRequest(f"limit must not be negative, got {opts.limit}")
-    revision = 0
+    revision = not_older_than = 0
     if opts.continue_token:
         if opts.resource_version not in (None, "", "0"):
             raise BadRequest("specifying resource version is not allowed when using continue")
         revision, suffix = decode_continue(opts.continue_token)
         start = max(start, prefix + suffix.encode())
     else:
-        revision = await _read_revision(storage, opts)
+        revision, not_older_than = _read_revision(opts)
     try:
-        return await _collect(storage, start, end, prefix, selection, opts.limit, revision)
+        return await _collect(
+            storage, (start, end, prefix), selection, opts.limit, revision, not_older_than
+        )
     except Expired:
         if opts.continue_token:
             raise Expired(CONTINUE_EXPIRED) from None
@@ -149,16 +149,21 @@ async def list_page(  # noqa: PLR0917 - internal, called positionally by one cal
 
 async def _collect(  # noqa: PLR0917 - internal, called positionally by one caller
     storage: Storage,
-    start: bytes,
-    end: bytes,
-    prefix: bytes,
+    keys: tuple[bytes, bytes, bytes],
     selection: Selection,
     limit: int,
     revision: int,
+    not_older_than: int = 0,
 ) -> ListPage:
+    start, end, prefix = keys
     items: list[Obj] = []
     while True:
         res = await storage.range(start, end, revision=revision, limit=limit)
+        if not revision and not_older_than > res.revision:
+            raise Timeout(
+                f"Too large resource version: {not_older_than}, current: {res.revision}",
+                StatusDetails(retry_after_seconds=1),
+            )
         revision = revision or res.revision
         for n, kv in enumerate(res.kvs):
             obj = decode(kv)

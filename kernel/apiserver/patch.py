@@ -195,7 +195,8 @@ _DELETE_PRIMITIVE = "$deleteFromPrimitiveList/"
 _SET_ORDER = "$setElementOrder/"
 
 
-def _merge_key(name: str, items: list[Any]) -> str | None:
+def merge_key(name: str, items: list[Any]) -> str | None:
+    """The key list `name` is merged by, if every one of `items` carries it (else: replace)."""
     for key in LIST_MERGE_KEYS.get(name, ()):
         if items and all(isinstance(i, Mapping) and key in i for i in items):
             return key
@@ -208,7 +209,7 @@ def _merge_list(name: str, target: Any, patch: list[Any]) -> list[Any]:
         return [copy.deepcopy(i) for i in patch if not (isinstance(i, Mapping) and "$patch" in i)]
     if name in MERGED_PRIMITIVE_LISTS and not any(isinstance(i, Mapping) for i in patch):
         return current + [copy.deepcopy(i) for i in patch if i not in current]
-    key = _merge_key(
+    key = merge_key(
         name, [i for i in patch if not (isinstance(i, Mapping) and "$patch" in i and len(i) == 1)]
     )
     if key is None:
@@ -300,6 +301,7 @@ __all__ = [
     "PatchFailed",
     "apply_patch",
     "json_patch",
+    "merge_key",
     "merge_patch",
     "strategic_merge_patch",
 ]

@@ -16,12 +16,10 @@ from typing import Any, Literal
 import attrs
 
 from kernel.api.errors import BadRequest
+from kernel.objects import is_qualified_name, is_valid_label_value
 
 LabelOp = Literal["exists", "!exists", "=", "!=", "in", "notin"]
 
-_KEY_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
-_KEY_RE = re.compile(rf"^([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?/)?{_KEY_NAME}$")
-_VALUE_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 _TOKEN_RE = re.compile(r"\s*(==|!=|=|\(|\)|,|!|[^\s=!(),]+)")
 
 
@@ -68,24 +66,18 @@ def _bad_label(text: str, why: str) -> BadRequest:
 
 
 def _check_key(text: str, key: str) -> str:
-    if not _KEY_RE.match(key):
-        raise _bad_label(
-            text,
-            f"invalid label key {key!r}: name part must consist of "
-            "alphanumeric characters, '-', '_' or '.', and must start and end "
-            "with an alphanumeric character",
-        )
+    """The key, if it is a qualified name (the object model's rule for label keys)."""
+    problems = is_qualified_name(key)
+    if problems:
+        raise _bad_label(text, f"invalid label key {key!r}: {'; '.join(problems)}")
     return key
 
 
 def _check_value(text: str, value: str) -> str:
-    if not _VALUE_RE.match(value):
-        raise _bad_label(
-            text,
-            f"invalid label value {value!r}: a valid label must be an empty "
-            "string or consist of alphanumeric characters, '-', '_' or '.', and "
-            "must start and end with an alphanumeric character",
-        )
+    """The value, if the object model accepts it as a label value."""
+    problems = is_valid_label_value(value)
+    if problems:
+        raise _bad_label(text, f"invalid label value {value!r}: {'; '.join(problems)}")
     return value
 
 

@@ -49,6 +49,7 @@ from kernel.apiserver.requests import DeleteOptions, Target
 from kernel.apiserver.selectors import Selection, parse_field_selector, parse_label_selector
 from kernel.apiserver.storage import Obj, ResourceKey, Storage
 from kernel.apiserver.watch import WatchSpec, WatchStream, key_range, open_watch
+from kernel.apiserver.watch_cache import WatchCache
 from kernel.clock import Clock, WallClock
 from kernel.interfaces.store import Store
 from kernel.objects import KubeObject, ResourceInfo, ValidationError, format_time, from_dict
@@ -73,9 +74,12 @@ class APIServer:
     bookmark_interval: float = 60.0
     """Seconds between BOOKMARK events on watches that allow them."""
     storage: Storage = attrs.field(init=False)
+    watch_cache: WatchCache = attrs.field(init=False)
+    """Shared watches for the HTTP front end (running while `serving` serves this server)."""
 
     def __attrs_post_init__(self) -> None:
         self.storage = Storage(self.store)
+        self.watch_cache = WatchCache(self.storage)
 
     # ------------------------------------------------------------------ lifecycle and auth
 
@@ -218,8 +222,13 @@ class APIServer:
         *,
         bookmarks: bool = False,
         timeout: float | None = None,
+        shared: bool = False,
     ) -> AsyncIterator[WatchStream]:
-        """Watch matching objects: ``async with server.watch(...) as events``."""
+        """Watch matching objects: ``async with server.watch(...) as events``.
+
+        ``shared=True`` (the HTTP front end) serves the watch from `watch_cache` when it runs:
+        the event objects are then shared between watchers and must not be modified.
+        """
         await self.authorize(user, "watch", target)
         info = target.resource
         selection = self.selection(info, opts)
@@ -235,7 +244,8 @@ class APIServer:
             self.bookmark_interval,
             timeout,
         )
-        async with open_watch(self.storage, spec) as events:
+        cache = self.watch_cache if shared else None
+        async with open_watch(self.storage, spec, cache) as events:
             yield events
 
     # ------------------------------------------------------------------ writes

@@ -185,11 +185,18 @@ class Storage:
         with store_errors():
             return (await self.store.status()).compact_revision
 
-    async def scan(self, prefix: bytes, *, revision: int, page: int = 500) -> AsyncIterator[Obj]:
-        """Every object under `prefix` at `revision`, read in pages (for deletecollection)."""
+    async def scan(
+        self, prefix: bytes, *, revision: int = 0, page: int = 500
+    ) -> AsyncIterator[Obj]:
+        """Every object under `prefix` at `revision`, read in pages (for deletecollection).
+
+        ``revision=0`` reads at the first page's header revision, so all pages agree without
+        an extra status() round trip.
+        """
         start, end = prefix, prefix_end(prefix)
         while True:
             res = await self.range(start, end, revision=revision, limit=page)
+            revision = revision or res.revision
             for kv in res.kvs:
                 yield decode(kv)
             if not res.more or not res.kvs:

@@ -10,6 +10,8 @@ Requests are authorized by RBAC; the admin is in ``system:masters``.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import secrets
 import signal
 from collections.abc import Callable
@@ -94,10 +96,20 @@ def identity_tokens(state_dir: Path) -> tuple[list[TokenEntry], dict[str, str]]:
     return entries, tokens
 
 
-def open_store(name: str, options: dict[str, Any]) -> AbstractAsyncContextManager[Store]:
-    """The registry's store `name` opened with `options` (UpError when it cannot be)."""
+def open_store(
+    name: str, options: dict[str, Any], state_dir: Path | None = None
+) -> AbstractAsyncContextManager[Store]:
+    """The registry's store `name` opened with `options` (UpError when it cannot be).
+
+    A factory with a ``state_dir`` parameter (a store that keeps its data on disk, such as
+    the Raft store's local cluster) is given `state_dir` unless the options name one.
+    """
     try:
         impl = resolve("store", name)
+        if state_dir is not None and "state_dir" not in options:
+            with contextlib.suppress(TypeError, ValueError):
+                if "state_dir" in inspect.signature(impl.factory).parameters:
+                    options = {**options, "state_dir": state_dir}
         check_options(impl, options)
     except RegistryError as err:
         raise UpError(f"--store: {err}") from None
@@ -114,15 +126,14 @@ async def run_up(opts: UpOptions, say: Callable[[str], None] = _say) -> None:
     state_dir = opts.state_dir.expanduser()
     entries, tokens = identity_tokens(state_dir)
     try:
-        async with open_store(opts.store, opts.store_options) as store:
+        async with open_store(opts.store, opts.store_options, state_dir) as store:
             try:
                 check_implements(store, Store, label=f'store "{opts.store}"')
             except RegistryError as err:
                 raise UpError(str(err)) from None
+            authorizer = RBACAuthorizer(Storage(store))
             server = APIServer(
-                store,
-                authenticator=TokenAuthenticator(entries),
-                authorizer=RBACAuthorizer(Storage(store)),
+                store, authenticator=TokenAuthenticator(entries), authorizer=authorizer
             )
             await server.start()
             await ensure_bootstrap_policy(server)
@@ -141,6 +152,8 @@ async def _serve(
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         try:
             async with trio.open_nursery() as nursery:
+                if isinstance(server.authorizer, RBACAuthorizer):
+                    await nursery.start(server.authorizer.run)  # decisions from a watched cache
                 url = await nursery.start(serve_http, server, opts.address, opts.port)
                 for file, token in tokens.items():
                     where = state_dir if file == "kubeconfig" else state_dir / "components"

@@ -17,7 +17,7 @@ import math
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import trio
@@ -27,6 +27,9 @@ from kernel.apiserver.selectors import Selection
 from kernel.apiserver.storage import Obj, Storage, decode, store_errors
 from kernel.apiserver.wire import encode_json
 from kernel.interfaces.store import EventType, WatchEvent, prefix_end
+
+if TYPE_CHECKING:
+    from kernel.apiserver.watch_cache import Subscriber, WatchCache
 
 EventKind = Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]
 
@@ -41,6 +44,12 @@ _Source = tuple[str, bytes, int]
 
 _lines: OrderedDict[_Source, bytes] = OrderedDict()
 """Encoded lines by content, so N watchers of one event encode it once (a cache, not state)."""
+_chunks: OrderedDict[_Source, bytes] = OrderedDict()
+"""The same lines framed as HTTP chunks."""
+
+
+def _frame(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
 
 
 @attrs.frozen
@@ -66,6 +75,17 @@ class ApiEvent:
             if len(_lines) > LINE_CACHE_SIZE:
                 _lines.popitem(last=False)
         return line
+
+    def chunk(self) -> bytes:
+        """`line` framed as one HTTP chunk, shared like the line itself."""
+        if self.source is None:
+            return _frame(self.line())
+        framed = _chunks.get(self.source)
+        if framed is None:
+            framed = _chunks[self.source] = _frame(self.line())
+            if len(_chunks) > LINE_CACHE_SIZE:
+                _chunks.popitem(last=False)
+        return framed
 
     @property
     def resource_version(self) -> str:
@@ -110,24 +130,53 @@ def _event(kind: EventKind, obj: Obj, value: bytes, revision: int) -> ApiEvent:
     return ApiEvent(kind, obj, (kind, value, revision))
 
 
-def translate(event: WatchEvent, selection: Selection) -> ApiEvent | None:
-    """The API event for one store event, or None when the selection hides it."""
-    rev = event.revision
-    if event.type is EventType.DELETE:
-        if event.prev_kv is None:
+@attrs.define
+class Decoded:
+    """One store event with its objects decoded at most once (shared by every watcher of it)."""
+
+    event: WatchEvent
+    _new: Obj | None = None
+    _old: Obj | None = None
+
+    def new(self) -> Obj:
+        """The object after a PUT."""
+        if self._new is None:
+            self._new = decode(self.event.kv)
+        return self._new
+
+    def old(self) -> Obj | None:
+        """The object before the event (stamped at the event's revision), if known."""
+        prev = self.event.prev_kv
+        if prev is None:
             return None
-        old = decode(event.prev_kv, rev)
-        return _event("DELETED", old, event.prev_kv.value, rev) if selection.matches(old) else None
-    new = decode(event.kv)
+        if self._old is None:
+            self._old = decode(prev, self.event.revision)
+        return self._old
+
+
+def translate(event: WatchEvent | Decoded, selection: Selection) -> ApiEvent | None:
+    """The API event for one store event, or None when the selection hides it.
+
+    Objects of a `Decoded` event are shared between the watchers it is translated for: treat
+    them as read-only (the HTTP front end only encodes them).
+    """
+    item = event if isinstance(event, Decoded) else Decoded(event)
+    raw = item.event
+    rev = raw.revision
+    if raw.type is EventType.DELETE:
+        old = item.old()
+        if old is None or raw.prev_kv is None:
+            return None
+        return _event("DELETED", old, raw.prev_kv.value, rev) if selection.matches(old) else None
+    new = item.new()
     if selection.everything:
-        return _event("ADDED" if event.kv.version == 1 else "MODIFIED", new, event.kv.value, rev)
-    prev = event.prev_kv
-    old = decode(prev, rev) if prev is not None else None
+        return _event("ADDED" if raw.kv.version == 1 else "MODIFIED", new, raw.kv.value, rev)
+    old = item.old()
     new_ok, old_ok = selection.matches(new), old is not None and selection.matches(old)
     if new_ok:
-        return _event("MODIFIED" if old_ok else "ADDED", new, event.kv.value, rev)
-    if old_ok and old is not None and prev is not None:
-        return _event("DELETED", old, prev.value, rev)
+        return _event("MODIFIED" if old_ok else "ADDED", new, raw.kv.value, rev)
+    if old_ok and old is not None and raw.prev_kv is not None:
+        return _event("DELETED", old, raw.prev_kv.value, rev)
     return None
 
 
@@ -139,7 +188,10 @@ class WatchStream:
         receive: trio.MemoryReceiveChannel[ApiEvent | StatusError],
         spec: WatchSpec,
         last_rv: Callable[[], str],
+        subscriber: Subscriber | None = None,
     ) -> None:
+        self._subscriber = subscriber
+        self._sink: Callable[[ApiEvent], bool] | None = None
         self._receive = receive
         self._spec = spec
         self._last_rv = last_rv
@@ -157,12 +209,10 @@ class WatchStream:
             wake = self._deadline
             if self._spec.bookmarks:
                 wake = min(wake, self._next_bookmark)
+            if wake == math.inf:
+                return self._unwrap(await self._receive_or_end())
             with trio.move_on_at(wake):
-                item = await self._receive.receive()
-                if isinstance(item, StatusError):
-                    self._done = True
-                    raise item
-                return item
+                return self._unwrap(await self._receive_or_end())
             now = trio.current_time()
             if now >= self._deadline:
                 self._done = True
@@ -172,11 +222,65 @@ class WatchStream:
             self._next_bookmark = now + self._spec.bookmark_interval
             # The queue was empty when we woke, so every event up to the pump's last revision
             # has been delivered: a bookmark there never overtakes an event.
-            meta = {"resourceVersion": self._last_rv()}
-            return ApiEvent(
-                "BOOKMARK",
-                {"kind": self._spec.kind, "apiVersion": self._spec.api_version, "metadata": meta},
-            )
+            return self._bookmark()
+
+    def attach(self, sink: Callable[[ApiEvent], bool]) -> bool:
+        """Deliver events by calling `sink` from the shared watch itself (no task per event).
+
+        Only shared watches can (False otherwise: iterate). `sink` must not block; it returns
+        False when it cannot keep up, which ends the stream. Then `run_attached`.
+        """
+        if self._subscriber is None:
+            return False
+        self._sink = sink
+        self._subscriber.attach(sink)
+        return True
+
+    async def run_attached(self) -> None:
+        """Wait while an attached stream runs: bookmarks on the timer, the deadline, the end.
+
+        Raises the `StatusError` that ended the stream, if one did (e.g. 410 Expired).
+        """
+        sub, sink = self._subscriber, self._sink
+        if sub is None or sink is None:
+            raise RuntimeError("run_attached() needs a successful attach() first")
+        while not sub.ended.is_set():
+            wake = self._deadline
+            if self._spec.bookmarks:
+                wake = min(wake, self._next_bookmark)
+            with trio.move_on_at(wake):
+                await sub.ended.wait()
+            if sub.ended.is_set():
+                break
+            now = trio.current_time()
+            if now >= self._deadline:
+                return
+            self._next_bookmark = now + self._spec.bookmark_interval
+            # every event up to `seen` went to the sink already: the bookmark cannot overtake
+            if not sink(self._bookmark()):
+                return
+        if sub.error is not None:
+            raise sub.error
+
+    def _bookmark(self) -> ApiEvent:
+        meta = {"resourceVersion": self._last_rv()}
+        return ApiEvent(
+            "BOOKMARK",
+            {"kind": self._spec.kind, "apiVersion": self._spec.api_version, "metadata": meta},
+        )
+
+    async def _receive_or_end(self) -> ApiEvent | StatusError:
+        try:
+            return await self._receive.receive()
+        except trio.EndOfChannel:  # the source gave up on a slow consumer: end cleanly
+            self._done = True
+            raise StopAsyncIteration from None
+
+    def _unwrap(self, item: ApiEvent | StatusError) -> ApiEvent:
+        if isinstance(item, StatusError):
+            self._done = True
+            raise item
+        return item
 
 
 async def _initial(storage: Storage, spec: WatchSpec) -> tuple[list[ApiEvent], int]:
@@ -218,12 +322,38 @@ async def _pump(
 
 
 @asynccontextmanager
-async def open_watch(storage: Storage, spec: WatchSpec) -> AsyncIterator[WatchStream]:
-    """Open an API watch for the block; iterate the stream it yields for events."""
+async def open_watch(
+    storage: Storage, spec: WatchSpec, cache: WatchCache | None = None
+) -> AsyncIterator[WatchStream]:
+    """Open an API watch for the block; iterate the stream it yields for events.
+
+    With a running `cache` the watch shares one store watch with every other watcher of its
+    key range (see `watch_cache`); the events are the same, their objects shared read-only.
+    """
     start = parse_start(spec.resource_version)
     initial: list[ApiEvent] = []
     if start is None:
         initial, start = await _initial(storage, spec)
+    shared = (
+        cache.subscribe(
+            spec.start,
+            spec.end,
+            after=start,
+            selection=spec.selection,
+            first=initial,
+            size=CHANNEL_SIZE,
+        )
+        if cache is not None
+        else None
+    )
+    if shared is not None:
+        receive_shared, sub, hub = shared
+        try:
+            yield WatchStream(receive_shared, spec, lambda: str(sub.seen), sub)
+        finally:
+            assert cache is not None
+            cache.unsubscribe(hub, sub)
+        return
     send, receive = trio.open_memory_channel[ApiEvent | StatusError](CHANNEL_SIZE + len(initial))
     for event in initial:
         send.send_nowait(event)
