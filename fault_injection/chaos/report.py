@@ -8,15 +8,49 @@ the latency of every `ok` operation, and throughput per second by outcome.
 from __future__ import annotations
 
 import html
+import json
 import math
-from collections.abc import Callable
+from typing import Any
 
 from fault_injection.chaos.runner import ChaosOutcome, summary
-from fault_injection.checker import Outcome, Verdict
+from fault_injection.checker import UNKNOWN, Operation, Outcome, Verdict
 
 _WIDTH, _LEFT, _RIGHT = 1200, 70, 20
 _COLORS = {"ok": "#3a9a4a", "fail": "#9a9a9a", "info": "#e8962e"}
 _FAULT_COLORS = ["#d9534f", "#5b7fd1", "#9b59b6", "#16a085", "#c0a000", "#7f8c8d"]
+
+
+def compact(value: object) -> str:
+    """A value as short JSON-ish text: ``[1, 3]``, ``{"k": 1}``, ``null``, ``?`` for unknown.
+
+    A string at the top prints as itself (table cells hold prose).
+
+    Operation inputs and outputs are whatever the workload recorded (lists, dicts, numbers);
+    Python reprs (``None``, ``{'k': 1}``) would read as noise to someone who never saw Python.
+    """
+    if isinstance(value, str):
+        return value
+    if value is UNKNOWN:
+        return "?"
+    return json.dumps(value, ensure_ascii=False, default=_jsonable, separators=(", ", ": "))
+
+
+def _jsonable(value: Any) -> Any:
+    """What `json` cannot encode: sets as sorted lists, anything else as its text."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    return str(value)
+
+
+def operation_text(op: Operation) -> str:
+    """``write 3``, ``cas [1, 3] -> true``, ``read -> null``: an operation and its result.
+
+    An operation that never returned (``info``) shows no output: it is not known.
+    """
+    text = op.f if op.input is None else f"{op.f} {compact(op.input)}"
+    if op.outcome is Outcome.OK:
+        text += f" -> {compact(op.output)}"
+    return text
 
 
 def _x(t: float, end: float) -> float:
@@ -30,7 +64,8 @@ def _shading(outcome: ChaosOutcome, end: float, height: float) -> str:
         color = _FAULT_COLORS[kinds.index(a.kind) % len(_FAULT_COLORS)]
         stop = a.end if a.end is not None else end
         x0, x1 = _x(a.start, end), _x(stop, end)
-        tip = html.escape(f"{a.kind} {a.label} {a.start:.2f}-{stop:.2f}s")
+        what = f"{a.kind} {a.label}" if a.label else a.kind
+        tip = html.escape(f"{what} {a.start:.2f}-{stop:.2f}s")
         parts.append(
             f'<rect x="{x0:.1f}" y="0" width="{max(1.0, x1 - x0):.1f}" height="{height}" '
             f'fill="{color}" opacity="0.13"><title>{tip}</title></rect>'
@@ -79,8 +114,8 @@ def _operations(outcome: ChaosOutcome, end: float, culprit: set[int]) -> str:
             )
         color = "#d00000" if op.index in culprit else _COLORS[op.outcome.value]
         tip = html.escape(
-            f"#{op.index} {op.f}({op.input}) -> {op.output} [{op.outcome.value}] "
-            f"{op.call:.3f}-{'' if op.ret is None else f'{op.ret:.3f}'}s {op.error or ''}"
+            f"#{op.index} {operation_text(op)} [{op.outcome.value}] "
+            f"{op.call:.3f}-{'' if op.ret is None else f'{op.ret:.3f}'}s {op.error or ''}".rstrip()
         )
         opacity = "0.9"
         parts.append(
@@ -129,13 +164,18 @@ def _throughput(outcome: ChaosOutcome, end: float) -> str:
             if h:
                 parts.append(
                     f'<rect x="{_x(i, end):.1f}" y="{base - h:.1f}" '
-                    f'width="{max(1.0, _x(i + 1, end) - _x(i, end) - 1):.1f}" height="{h:.1f}" '
+                    f'width="{max(1.0, _x(min(i + 1, end), end) - _x(i, end) - 1):.1f}" '
+                    f'height="{h:.1f}" '
                     f'fill="{color}"><title>{i}s: {counts[kind][i]} {kind}</title></rect>'
                 )
                 base -= h
     return _panel(
         "Throughput (operations completed per second)", height, end, "".join(parts), outcome
     )
+
+
+def _esc(value: object) -> str:
+    return html.escape(compact(value))
 
 
 def render_report(outcome: ChaosOutcome) -> str:
@@ -151,14 +191,13 @@ def render_report(outcome: ChaosOutcome) -> str:
                 culprit.add(part.blocking)
             reason = f"{part.label}: {part.reason}".lstrip(": ")
     s = summary(outcome)
-    esc: Callable[[object], str] = lambda v: html.escape(str(v))  # noqa: E731
     rows = "".join(
-        f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
+        f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
         for k, v in (
             ("system", outcome.system),
             ("verdict", s["verdict"]),
             ("checker", f"{s['checker']} {reason}"),
-            ("live", f"{s['live']} {' '.join(s['missing_final_reads'])}"),
+            ("live", f"{compact(s['live'])} {' '.join(s['missing_final_reads'])}".rstrip()),
             ("operations", s["operations"]),
             ("latency (s)", {k: round(v, 4) for k, v in s["latency"].items()}),
             ("faults", s["faults"] or "none"),
@@ -178,7 +217,7 @@ def render_report(outcome: ChaosOutcome) -> str:
     legend += " &nbsp; faults: " + (
         " ".join(
             f'<span style="background:{_FAULT_COLORS[i % len(_FAULT_COLORS)]};opacity:0.5;'
-            f'padding:1px 6px">{esc(k)}</span>'
+            f'padding:1px 6px">{_esc(k)}</span>'
             for i, k in enumerate(kinds)
         )
         or "none"
@@ -188,7 +227,7 @@ def render_report(outcome: ChaosOutcome) -> str:
         "<style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}"
         "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}"
         "h2{font-size:15px;margin:18px 0 4px}</style></head><body>"
-        f"<h1>kubelab chaos: {esc(s['verdict'])}</h1><table>{rows}</table>"
+        f"<h1>kubelab chaos: {_esc(s['verdict'])}</h1><table>{rows}</table>"
         f"<p>{legend}; shaded: fault windows (hover for details). The checker's own "
         "timeline of the history: <a href='checker.html'>checker.html</a>.</p>"
         f"{_operations(outcome, end, culprit)}{_latency(outcome, end)}"

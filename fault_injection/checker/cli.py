@@ -1,7 +1,7 @@
 """`kubelab check FILE`: read a history, check it against a model, print one verdict line.
 
 Exit codes: 0 linearizable, 1 not linearizable, 2 unknown (time limit; never a pass), 3 bad
-input (the message names the file and line).
+input (the message names the file and line; a usage error such as an unknown option too).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from kernel.cli.errors import UserError
+from kernel.cli.usage import usage_exit_command
 
 EXIT_OK, EXIT_ILLEGAL, EXIT_UNKNOWN, EXIT_BAD_INPUT = 0, 1, 2, 3
 
@@ -66,7 +67,7 @@ def check_file(
 def register(app: typer.Typer) -> None:
     """Add `kubelab check` to the root app."""
 
-    @app.command("check")
+    @app.command("check", cls=usage_exit_command(EXIT_BAD_INPUT))
     def check_command(
         file: Path = typer.Argument(..., help="History file (kubelab JSONL, Jepsen log, EDN)."),
         model: str | None = typer.Option(

@@ -14,7 +14,8 @@ from importlib.metadata import entry_points
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 
-from kernel.cli.errors import UserError
+from kernel.cli.errors import UserError, complain
+from kernel.cli.usage import usage_exit_code
 
 app = typer.Typer(
     name="kubelab",
@@ -46,25 +47,29 @@ def load_plugins() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; a `UserError` or a usage error becomes one line on stderr and an exit code."""
+    """Run the CLI; a `UserError` or a usage error becomes one line on stderr and an exit code.
+
+    A usage error exits 2 (click's code) unless its command declares another one
+    (`kernel.cli.usage.usage_exit_command`).
+    """
     load_plugins()
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="kubelab", standalone_mode=False)
     except UserError as err:
-        print(f"kubelab: {err.message}", file=sys.stderr)
+        complain(err.message)
         return err.exit_code
     except Exit as ex:
         return int(getattr(ex, "exit_code", getattr(ex, "code", 0)) or 0)
     except Abort:
-        print("kubelab: aborted", file=sys.stderr)
+        complain("aborted")
         return 130
     except TyperException as err:  # usage errors: unknown option, bad value, missing argument
         if type(err).__name__ == "NoArgsIsHelpError":  # help was already printed
             return 0
         fmt = getattr(err, "format_message", None)
-        print(f"kubelab: {fmt() if fmt else err}", file=sys.stderr)
-        return int(getattr(err, "exit_code", 2))
+        complain(fmt() if fmt else str(err))
+        return usage_exit_code(err)
     except KeyboardInterrupt:
         return 130
     return rv if isinstance(rv, int) else 0

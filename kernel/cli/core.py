@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import sys
 from importlib.metadata import version as dist_version
 
 import typer
 
-from kernel.cli.errors import UserError
+from kernel.cli.errors import UserError, complain
 from kernel.config import DEFAULT_CONFIG_TOML, ClusterConfig, ConfigError, load_config
 from kernel.registry import (
     Registry,
@@ -88,7 +87,7 @@ def register(app: typer.Typer) -> None:
             return
         *earlier, last = (f"{config.source}: {problem}" for problem in problems)
         for problem in earlier:
-            print(f"kubelab: {problem}", file=sys.stderr)
+            complain(problem)
         # The last one goes through UserError so the exit status is 1 whatever the runner.
         raise UserError(last, exit_code=1)
 

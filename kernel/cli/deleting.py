@@ -8,8 +8,6 @@ all, as kubectl); ``--dry-run=server`` sends each with ``dryRun=All``.
 
 from __future__ import annotations
 
-import sys
-
 import attrs
 import typer
 
@@ -17,6 +15,7 @@ from kernel.api.errors import NotFound, StatusError
 from kernel.apiserver.listing import ListOptions
 from kernel.apiserver.requests import DeleteOptions, Target
 from kernel.cli.connection import server_error
+from kernel.cli.errors import complain
 from kernel.cli.flags import DRY_RUN_SUFFIX, DryRun
 from kernel.cli.kinds import object_ref, qualified_kind
 from kernel.client import HTTPClient
@@ -70,11 +69,11 @@ async def delete_targets(
             except NotFound as err:
                 if not (selected or run.ignore_not_found):
                     failures += 1
-                    print(f"kubelab: {server_error(err)}", file=sys.stderr)
+                    complain(server_error(err))
                 continue
             except StatusError as err:
                 failures += 1
-                print(f"kubelab: {server_error(err)}", file=sys.stderr)
+                complain(server_error(err))
                 continue
         typer.echo(deleted_line(target, run))
     return failures

@@ -54,6 +54,18 @@ def _nested(value: Any, indent: int, verbatim: bool = False) -> list[str]:
     return lines
 
 
+def events_about(obj: Obj, kind: str, events: list[Obj]) -> list[Obj]:
+    """The events whose involvedObject is `obj`: by uid, or by kind and name (older events)."""
+    meta = obj.get("metadata") or {}
+    uid, name = meta.get("uid"), meta.get("name")
+    chosen = []
+    for event in events:
+        about = event.get("involvedObject") or {}
+        if about.get("uid") == uid or (about.get("name") == name and about.get("kind") == kind):
+            chosen.append(event)
+    return chosen
+
+
 def describe(obj: Obj, events: list[Obj], now: float) -> str:
     """The describe text of `obj` and the events about it."""
     meta = obj.get("metadata") or {}

@@ -1,6 +1,13 @@
-"""The one exception type the CLI turns into a single line on stderr and a non-zero exit."""
+"""The one exception type the CLI turns into a single line on stderr, and that line's form."""
 
 from __future__ import annotations
+
+import sys
+
+
+def complain(message: str) -> None:
+    """Print ``kubelab: <message>`` on stderr: every failure line of the CLI has this form."""
+    print(f"kubelab: {message}", file=sys.stderr)
 
 
 class UserError(Exception):

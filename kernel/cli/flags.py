@@ -11,6 +11,7 @@ from typing import Literal
 from kernel.api.errors import BadRequest
 from kernel.apiserver.selectors import LabelQuery, parse_label_selector
 from kernel.cli.errors import UserError
+from kernel.objects import is_qualified_name
 
 DryRun = Literal["none", "client", "server"]
 DRY_RUN_SUFFIX: Mapping[str, str] = {
@@ -48,12 +49,9 @@ def label_columns(values: list[str] | None) -> tuple[str, ...]:
             key = key.strip()
             if not key:
                 continue
-            try:
-                query = parse_label_selector(key)
-            except BadRequest:
-                query = LabelQuery()
-            if [(r.key, r.op) for r in query.requirements] != [(key, "exists")]:
-                raise UserError(f"invalid -L/--label-columns value {key!r}: not a label key")
+            problems = is_qualified_name(key)
+            if problems:
+                raise UserError(f"invalid -L/--label-columns value {key!r}: {problems[0]}")
             keys.append(key)
     return tuple(keys)
 

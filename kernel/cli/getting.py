@@ -3,12 +3,12 @@
 Each type is listed (or each named object fetched) separately, like kubectl. A failed request
 does not stop the others: what was found prints, then each error on its own stderr line and
 the exit status is 1. Names carry their kind (``service/web``) when more than one type
-answered. Nothing found and no error: ``No resources found in NS namespace.`` on stderr.
+answered. Nothing found and no error: ``No resources found in NS namespace.`` on stderr
+(tables only: ``-o name|yaml|json`` print nothing, or an empty List, as kubectl).
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +20,7 @@ from kernel.api.errors import StatusError
 from kernel.apiserver.listing import ListOptions
 from kernel.apiserver.requests import Target
 from kernel.cli.connection import server_error
+from kernel.cli.errors import complain
 from kernel.cli.printers import format_results, watch_formatter
 from kernel.cli.selection import ResourceRequest
 from kernel.client import HTTPClient
@@ -37,6 +38,11 @@ class GetView:
     label_columns: tuple[str, ...] = ()
     show_labels: bool = False
     show_kind: bool = False
+
+    @property
+    def human_readable(self) -> bool:
+        """Tables (no ``-o`` or ``-o wide``): only they say ``No resources found``, as kubectl."""
+        return self.output in (None, "wide")
 
 
 @attrs.define
@@ -101,7 +107,7 @@ def print_fetched(fetched: Fetched, requests: list[ResourceRequest], view: GetVi
         )
         typer.echo(text, nl=False)
     for line in fetched.errors:
-        print(f"kubelab: {line}", file=sys.stderr)
+        complain(line)
     return bool(text)
 
 

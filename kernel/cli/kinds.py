@@ -29,22 +29,6 @@ def resolve_manifest_kind(kind: str, api_version: str) -> ResourceInfo:
         raise UserError(str(err).strip("'\"")) from None
 
 
-def split_kind_name(kind: str, name: str | None) -> tuple[str, str | None]:
-    """Accept kubectl's ``pod/web`` form as well as ``pod web``."""
-    if "/" not in kind:
-        return kind, name
-    if name:
-        raise UserError(
-            f"there is no need to specify a resource type as a separate argument "
-            f'when passing arguments in resource/name form (got "{kind}" and '
-            f'"{name}")'
-        )
-    resource, _, object_name = kind.partition("/")
-    if not object_name:
-        raise UserError(f'"{kind}" names no object: use TYPE/NAME, e.g. pod/web')
-    return resource, object_name
-
-
 def qualified_kind(info: ResourceInfo) -> str:
     """``pod``, ``deployment.apps``: the prefix kubectl uses in ``-o name`` and apply output."""
     kind = info.kind.lower()
@@ -61,5 +45,4 @@ __all__ = [
     "qualified_kind",
     "resolve_kind",
     "resolve_manifest_kind",
-    "split_kind_name",
 ]

@@ -10,15 +10,19 @@ from kernel.apiserver.requests import Target
 from kernel.cli.connection import namespace_for
 from kernel.cli.errors import UserError
 from kernel.cli.flags import label_query
-from kernel.cli.kinds import object_ref, resolve_manifest_kind
+from kernel.cli.kinds import resolve_manifest_kind
 from kernel.client.kubeconfig import KubeconfigInfo
 from kernel.objects import ManifestError, load_manifests, to_dict
 
 Obj = dict[str, Any]
 
 
-def read_manifests(files: list[str]) -> list[Obj]:
-    """Wire dicts of every object in the files (``-`` is stdin, a folder its YAML/JSON files)."""
+def read_manifests(files: list[str], verb: str = "apply") -> list[Obj]:
+    """Wire dicts of every object in the files (``-`` is stdin, a folder its YAML/JSON files).
+
+    An unreadable or non-UTF-8 file, invalid YAML or no object at all is a `UserError` (the
+    last naming `verb`, as kubectl's ``no objects passed to apply``).
+    """
     docs: list[Obj] = []
     for name in files:
         paths: list[Path | None] = [None] if name == "-" else [Path(name)]
@@ -31,6 +35,9 @@ def read_manifests(files: list[str]) -> list[Obj]:
                 text = sys.stdin.read() if path is None else path.read_text(encoding="utf-8")
             except OSError as err:
                 raise UserError(f"{name}: cannot read manifest: {err.strerror}") from None
+            except UnicodeDecodeError:
+                where = "stdin" if path is None else str(path)
+                raise UserError(f"{where}: cannot read manifest: not UTF-8 text") from None
             try:
                 objects = load_manifests(text, source="<stdin>" if path is None else str(path))
             except ManifestError as err:
@@ -41,7 +48,7 @@ def read_manifests(files: list[str]) -> list[Obj]:
                     doc.pop("status", None)
                 docs.append(doc)
     if not docs:
-        raise UserError(f"no objects passed to apply (files: {', '.join(files)})")
+        raise UserError(f"no objects passed to {verb} (files: {', '.join(files)})")
     return docs
 
 
@@ -51,7 +58,7 @@ def manifest_target(doc: Obj, namespace: str | None, config: KubeconfigInfo) -> 
     meta = doc.setdefault("metadata", {})
     name = str(meta.get("name") or "")
     if not name:
-        raise UserError(f"{object_ref(info, '')}: metadata.name is required")
+        raise UserError(f"a {info.kind} in the manifests has no metadata.name")
     own = meta.get("namespace")
     if info.namespaced:
         if own and namespace and own != namespace:

@@ -120,12 +120,8 @@ def with_kind(info: ResourceInfo, obj: Obj) -> Obj:
     return {"apiVersion": info.api_version, "kind": info.kind, **rest}
 
 
-def as_list(info: ResourceInfo, objs: Sequence[Obj]) -> Obj:
-    """Kubectl's ``kind: List`` wrapper for several objects in yaml/json output."""
-    return _list_of([with_kind(info, o) for o in objs])
-
-
 def _list_of(items: list[Obj]) -> Obj:
+    """Kubectl's ``kind: List`` wrapper for several objects in yaml/json output."""
     return {"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}}
 
 
@@ -188,19 +184,6 @@ def format_results(
     return "\n".join(tables)
 
 
-def format_objects(
-    info: ResourceInfo,
-    objs: Sequence[Obj],
-    output: str | None,
-    now: float,
-    *,
-    single: bool = False,
-    all_namespaces: bool = False,
-) -> str:
-    """The whole output of a get of one resource type: a table, names, or YAML/JSON."""
-    return format_results([(info, objs)], output, now, single=single, all_namespaces=all_namespaces)
-
-
 def watch_formatter(
     info: ResourceInfo,
     output: str | None,
@@ -230,10 +213,8 @@ __all__ = [
     "OUTPUT_FORMATS",
     "TablePrinter",
     "age",
-    "as_list",
     "cell_labels",
     "check_output_format",
-    "format_objects",
     "format_results",
     "human_duration",
     "label_value_column",

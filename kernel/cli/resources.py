@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
 
 import typer
 
@@ -26,7 +25,7 @@ from kernel.cli.connection import (
     server_error,
 )
 from kernel.cli.deleting import DeleteRun, delete_targets, select_targets
-from kernel.cli.errors import UserError
+from kernel.cli.errors import UserError, complain
 from kernel.cli.flags import (
     DRY_RUN_SUFFIX,
     check_selection,
@@ -35,14 +34,12 @@ from kernel.cli.flags import (
     label_query,
 )
 from kernel.cli.getting import GetView, fetch, no_resources_line, print_fetched, watch_changes
-from kernel.cli.kinds import object_ref, resolve_kind, split_kind_name
+from kernel.cli.kinds import object_ref, resolve_kind
 from kernel.cli.manifests import manifest_target, matching, read_manifests
 from kernel.cli.printers import check_output_format
 from kernel.cli.selection import parse_resource_args
 from kernel.client import HTTPClient
 from kernel.objects import ResourceInfo
-
-Obj = dict[str, Any]
 
 KubeconfigOpt = typer.Option(None, "--kubeconfig", help="Path to the kubeconfig file.")
 NamespaceOpt = typer.Option(None, "-n", "--namespace", help="The namespace (default: context's).")
@@ -73,8 +70,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Create or update the objects of multi-document YAML manifests (three-way merge)."""
         strategy = dry_run_strategy(dry_run)
-        if select_all and selector:
-            raise UserError("cannot set --all and --selector at the same time")
+        check_selection(names=False, selector=selector, field_selector="", select_all=select_all)
         if prune_flag and not (select_all or selector):
             raise UserError(
                 "all resources selected for prune without explicitly passing --all. To prune "
@@ -95,7 +91,7 @@ def register(app: typer.Typer) -> None:
                     outcome = await apply_one(client, target, doc, strategy)
                 except StatusError as err:
                     failures.append(server_error(err))
-                    print(f"kubelab: {failures[-1]}", file=sys.stderr)
+                    complain(failures[-1])
                     continue
                 typer.echo(f"{object_ref(target.resource, target.name)} {outcome}{suffix}")
             if prune_flag and not failures:
@@ -141,6 +137,8 @@ def register(app: typer.Typer) -> None:
         )
         label_query(selector)
         view = GetView(output, all_namespaces, label_columns(label_cols), show_labels, show_kind)
+        if request_timeout < 0:
+            raise UserError(f"invalid --request-timeout {request_timeout}: must be 0 or more")
         if watch and len(requests) > 1:
             raise UserError("you may only specify a single resource type")
         if named and all_namespaces and any(r.info.namespaced for r in requests):
@@ -159,7 +157,7 @@ def register(app: typer.Typer) -> None:
             fetched = await fetch(client, requests, namespace_of, opts)
             printed = print_fetched(fetched, requests, view)
             failed = bool(fetched.errors)
-            if not printed and not failed and not watch:
+            if not printed and not failed and not watch and view.human_readable:
                 print(no_resources_line(requests, view, default_ns), file=sys.stderr)
             if watch and not failed:
                 req = requests[0]
@@ -181,33 +179,22 @@ def register(app: typer.Typer) -> None:
         kubeconfig: str | None = KubeconfigOpt,
     ) -> None:
         """Show one object in detail, with the events about it."""
-        from kernel.cli.describe import describe
+        from kernel.cli.describe import describe, events_about
 
-        kind, name = split_kind_name(kind, name)
-        if not name:
-            raise UserError("describe needs a NAME, e.g. `kubelab describe pod web`")
-        info = resolve_kind(kind)
+        requests = parse_resource_args([kind, *([name] if name else [])], "describe")
+        if len(requests) != 1 or len(requests[0].names) != 1:
+            raise UserError("describe needs one TYPE and a NAME, e.g. `kubelab describe pod web`")
+        info, name = requests[0].info, requests[0].names[0]
         config = read_kubeconfig(kubeconfig)
         ns = namespace_for(info, namespace, config)
 
         async def work(client: HTTPClient) -> None:
             obj = await client.raw.get(Target(info, ns, name))
-            events: list[Obj] = []
-            events_info = resolve_kind("events")
             try:
-                data = await client.raw.list(Target(events_info, ns), ListOptions())
-                uid = (obj.get("metadata") or {}).get("uid")
-                events = [
-                    e
-                    for e in data.get("items") or []
-                    if (e.get("involvedObject") or {}).get("uid") == uid
-                    or (
-                        (e.get("involvedObject") or {}).get("name") == name
-                        and (e.get("involvedObject") or {}).get("kind") == info.kind
-                    )
-                ]
-            except StatusError:
-                events = []
+                data = await client.raw.list(Target(resolve_kind("events"), ns), ListOptions())
+            except StatusError:  # no events to show is no reason to fail the describe
+                data = {}
+            events = events_about(obj, info.kind, list(data.get("items") or []))
             typer.echo(describe(obj, events, time.time()), nl=False)
 
         run_with_client(config, work)
@@ -245,7 +232,7 @@ def register(app: typer.Typer) -> None:
                     "when paths, URLs, or stdin is provided as input, you may not specify "
                     "resource arguments as well"
                 )
-            docs = matching(read_manifests(filename), selector)
+            docs = matching(read_manifests(filename, "delete"), selector)
             targets = [manifest_target(d, namespace, config) for d in docs]
         elif kind:
             requests = parse_resource_args([kind, *(names or [])], "delete")

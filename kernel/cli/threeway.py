@@ -3,16 +3,16 @@
 `kubelab apply` sends the result as a strategic merge patch. Maps merge; a key the user dropped
 since the last apply is deleted (``null``). Lists the API merges by key (containers and volumes
 by ``name``, container ports by ``containerPort``, service ports by ``port``: the server's
-`LIST_MERGE_KEYS`) are patched element by element, and an element the user dropped since the
-last apply gets a ``$patch: delete`` directive, so it disappears from the live object while
-elements added by someone else stay. Other lists are replaced when they differ.
+`merge_key`) are patched element by element, and an element the user dropped since the last
+apply gets a ``$patch: delete`` directive, so it disappears from the live object while elements
+added by someone else stay. Other lists are replaced when they differ.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kernel.apiserver.patch import LIST_MERGE_KEYS
+from kernel.apiserver.patch import merge_key
 
 Obj = dict[str, Any]
 
@@ -45,14 +45,6 @@ def three_way_patch(current: Obj, desired: Obj, last: Obj | None) -> Obj:
         if key not in desired and key in current:
             patch[key] = None
     return patch
-
-
-def merge_key(name: str, items: list[Any]) -> str | None:
-    """The key the API merges list `name` by, if every one of `items` carries it."""
-    for key in LIST_MERGE_KEYS.get(name, ()):
-        if items and all(isinstance(i, dict) and key in i for i in items):
-            return key
-    return None
 
 
 def _keyed_list_patch(
@@ -97,4 +89,4 @@ def _covers(have: Any, want: Any) -> bool:
     return bool(have == want)
 
 
-__all__ = ["merge_key", "three_way_patch"]
+__all__ = ["three_way_patch"]

@@ -89,6 +89,31 @@ def test_missing_file_and_unknown_model(tmp_path: Path, capsys: pytest.CaptureFi
     assert "unknown model 'nosuch'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["check"], "Missing argument"),
+        (["check", "f.jsonl", "--bogus"], "No such option: --bogus"),
+        (["check", "f.jsonl", "--timeout", "soon"], "Invalid value for '--timeout'"),
+    ],
+)
+def test_usage_errors_exit_3_not_unknowns_2(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 3  # 2 would read as "unknown", a verdict the user did not get
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("kubelab: ")
+    assert needle in err
+
+
+def test_other_commands_keep_clicks_usage_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["version", "--bogus"]) == 2
+    assert main(["no-such-command"]) == 2
+    assert capsys.readouterr().err.count("\n") == 2
+
+
 def test_timeout_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from fault_injection.checker._generate import register_history
     from fault_injection.checker._jsonl import write_history

@@ -10,10 +10,10 @@ import pytest
 from kernel.api.errors import AlreadyExists
 from kernel.apiserver.patch import STRATEGIC_MERGE_PATCH
 from kernel.apiserver.requests import Target
-from kernel.cli.app import main
 from kernel.cli.threeway import three_way_patch
 from kernel.objects import resource_for_name
 from tests.cli.live_api import call_api
+from tests.cli.running import assert_one_line_mistake, run
 
 POD = """\
 apiVersion: v1
@@ -42,12 +42,6 @@ spec:
   ports:
 {ports}
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def pod(name: str, app: str = "web", image: str = "nginx") -> str:
@@ -150,11 +144,7 @@ def test_prune_deletes_applied_objects_that_left_the_file(capsys, flags, tmp_pat
 )
 def test_mistakes_are_one_line(capsys, flags, tmp_path, extra, needle):
     path = write(tmp_path, pod("a"))
-    code, out, err = run(capsys, "apply", "-f", path, *extra, *flags)
-    assert code != 0
-    assert out == ""
-    assert err.count("\n") == 1
-    assert needle in err
+    assert_one_line_mistake(run(capsys, "apply", "-f", path, *extra, *flags), needle)
 
 
 def containers(*items: str) -> str:

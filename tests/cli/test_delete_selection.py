@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kernel.cli.app import main
+from tests.cli.running import assert_one_line_mistake, run
 
 PODS = """\
 apiVersion: v1
@@ -38,12 +38,6 @@ spec:
     metadata: {labels: {app: web}}
     spec: {containers: [{name: c, image: nginx}]}
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -119,8 +113,4 @@ def test_server_dry_run_still_reports_a_missing_object(capsys, flags):
     ],
 )
 def test_mistakes_are_one_line(capsys, kubeconfig, argv, needle):
-    code, out, err = run(capsys, *argv, "--kubeconfig", kubeconfig)
-    assert code != 0
-    assert out == ""
-    assert err.count("\n") == 1
-    assert needle in err
+    assert_one_line_mistake(run(capsys, *argv, "--kubeconfig", kubeconfig), needle)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kernel.cli.app import main
+from tests.cli.running import assert_one_line_mistake, run
 
 MANIFESTS = """\
 apiVersion: v1
@@ -41,12 +41,6 @@ kind: ConfigMap
 metadata: {name: settings}
 data: {a: "1"}
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -134,6 +128,10 @@ def test_nothing_found_says_so_on_stderr(capsys, objects, kubeconfig):
     assert err == f"No resources found in {namespace} namespace.\n"
     code, out, err = run(capsys, "get", "nodes", "--kubeconfig", kubeconfig)
     assert (code, out, err) == (0, "", "No resources found\n")
+    code, out, err = run(capsys, "get", "po", "-l", "app=none", "-o", "name", *objects)
+    assert (code, out, err) == (0, "", "")  # not a table: kubectl prints no notice
+    code, out, err = run(capsys, "get", "po", "-l", "app=none", "-o", "json", *objects)
+    assert (code, json.loads(out)["items"], err) == (0, [], "")
 
 
 @pytest.mark.parametrize(
@@ -148,12 +146,8 @@ def test_nothing_found_says_so_on_stderr(capsys, objects, kubeconfig):
         (["get", "all", "p1"], "you must specify only one resource"),
         (["get", "po", "svc/web"], "no need to specify a resource type"),
         (["get", "po", "-L", "a=b"], "invalid -L/--label-columns"),
+        (["get", "po", "-w", "--request-timeout", "-1"], "invalid --request-timeout -1"),
     ],
 )
 def test_mistakes_are_one_line(capsys, kubeconfig, argv, needle):
-    code, out, err = run(capsys, *argv, "--kubeconfig", kubeconfig)
-    assert code != 0
-    assert out == ""
-    assert err.count("\n") == 1
-    assert err.startswith("kubelab: ")
-    assert needle in err
+    assert_one_line_mistake(run(capsys, *argv, "--kubeconfig", kubeconfig), needle)

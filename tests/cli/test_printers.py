@@ -6,7 +6,7 @@ import pytest
 
 from kernel.cli.ages import human_duration
 from kernel.cli.columns import pod_status
-from kernel.cli.describe import describe
+from kernel.cli.describe import describe, events_about
 from kernel.cli.printers import render_table
 
 M, H, D, Y = 60, 3600, 86400, 365 * 86400
@@ -67,3 +67,13 @@ def test_describe_keeps_label_keys_verbatim_and_lists_events():
     assert "    app.kubernetes.io/name:  web\n" in text
     assert "  Cluster IP:  10.0.0.1\n" in text
     assert text.splitlines()[-1].split() == ["Normal", "Created", "30s", "kubelet", "made", "it"]
+
+
+def test_describe_shows_only_the_events_about_the_object():
+    obj = {"metadata": {"name": "web", "uid": "u1"}}
+    by_uid = {"involvedObject": {"uid": "u1", "kind": "Pod", "name": "web"}}
+    by_name = {"involvedObject": {"kind": "Pod", "name": "web"}}
+    other_kind = {"involvedObject": {"kind": "Service", "name": "web", "uid": "u2"}}
+    other_name = {"involvedObject": {"kind": "Pod", "name": "db", "uid": "u3"}}
+    events = [by_uid, other_kind, by_name, other_name, {}]
+    assert events_about(obj, "Pod", events) == [by_uid, by_name]

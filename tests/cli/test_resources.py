@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from kernel.cli.app import main
+from tests.cli.running import assert_one_line_mistake, run
 
 POD = """\
 apiVersion: v1
@@ -29,12 +30,6 @@ spec:
   selector: {app: web}
   ports: [{port: 80, targetPort: 8080}]
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:
@@ -110,16 +105,15 @@ def test_delete_by_name_and_by_file(capsys, kubeconfig, tmp_path):
         (["get", "widgets"], 'resource type "widgets"'),
         (["get", "pods", "nope"], 'pods "nope" not found'),
         (["get", "pods", "-o", "xml"], 'output format "xml"'),
-        (["describe", "pod"], "describe needs a NAME"),
+        (["describe", "pod"], "describe needs one TYPE and a NAME"),
+        (["describe", "po,svc", "web"], "describe needs one TYPE and a NAME"),
+        (["describe", "po/web", "x"], "no need to specify a resource type"),
+        (["describe", "po/"], '"po/" names no object'),
     ],
 )
 def test_user_mistakes_are_one_line(capsys, kubeconfig, argv, needle):
-    code, out, err = run(capsys, *argv, "--kubeconfig", kubeconfig)
-    assert code != 0
-    assert out == ""
-    assert err.count("\n") == 1
-    assert err.startswith("kubelab: ")
-    assert needle in err
+    code = 1 if "not found" in needle else 2  # the server's answer, or caught before asking
+    assert_one_line_mistake(run(capsys, *argv, "--kubeconfig", kubeconfig), needle, code)
 
 
 def test_invalid_manifests_are_one_line(capsys, kubeconfig, tmp_path):
@@ -143,6 +137,22 @@ def test_invalid_manifests_are_one_line(capsys, kubeconfig, tmp_path):
     assert "Invalid" in err
     assert "image" in err
     assert err.count("\n") == 1
+
+
+def test_unreadable_or_empty_manifests_are_one_line(capsys, kubeconfig, tmp_path):
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"kind: Pod\n\xff\xfe\x00")
+    code, out, err = run(capsys, "apply", "-f", str(binary), "--kubeconfig", kubeconfig)
+    assert (code, out) == (2, "")
+    assert err == f"kubelab: {binary}: cannot read manifest: not UTF-8 text\n"
+    (tmp_path / "empty").mkdir()
+    for verb in ("apply", "delete"):
+        code, _, err = run(capsys, verb, "-f", str(tmp_path / "empty"), "--kubeconfig", kubeconfig)
+        assert code == 2
+        assert err.startswith(f"kubelab: no objects passed to {verb} ")
+    nameless = write(tmp_path, "n.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n")
+    code, _, err = run(capsys, "apply", "-f", nameless, "--kubeconfig", kubeconfig)
+    assert (code, err) == (2, "kubelab: a ConfigMap in the manifests has no metadata.name\n")
 
 
 def test_unreachable_server_is_one_line(capsys, tmp_path):
