@@ -133,12 +133,14 @@ class Responder:
     started: bool = False
     _streaming: bool = False
 
-    async def complete(self, code: int, content_type: str, data: bytes) -> None:
-        """Send a whole response (head and body in one write)."""
+    async def complete(
+        self, code: int, content_type: str, data: bytes, extra: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        """Send a whole response (head and body in one write); `extra` adds headers."""
         self.started = True
         head = response_head(
             code,
-            (("content-type", content_type), *_COMMON_HEADERS),
+            (("content-type", content_type), *_COMMON_HEADERS, *extra),
             length=len(data),
             keep_alive=self.keep_alive,
         )
@@ -191,6 +193,14 @@ class Responder:
         await self.wire.wait_closed()
 
 
+async def _send_status(responder: Responder, err: StatusError) -> None:
+    """A Status error; like Kubernetes, `retryAfterSeconds` is also sent as ``Retry-After``."""
+    status = err.to_status()
+    retry = (status.get("details") or {}).get("retryAfterSeconds")
+    extra = (("retry-after", str(retry)),) if retry else ()
+    await responder.complete(err.code, JSON, encode_json(status), extra)
+
+
 @attrs.define
 class APIApp:
     """Serves one request at a time per call; `serving` drives it from its connections."""
@@ -205,7 +215,7 @@ class APIApp:
             await self.handle(request, responder)
         except StatusError as err:
             if not responder.started:
-                await responder.json(err.code, err.to_status())
+                await _send_status(responder, err)
         except (trio.Cancelled, trio.BrokenResourceError, trio.ClosedResourceError):
             raise
         except Exception as err:

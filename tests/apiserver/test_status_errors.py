@@ -147,6 +147,7 @@ async def test_429_past_max_requests_inflight(store: Store) -> None:
         r = await http.get(PODS)
         body = status(r, 429, "TooManyRequests")
         assert body["details"]["retryAfterSeconds"] == 1
+        assert r.headers["retry-after"] == "1"
         gate.release.set()
         await done.wait()
         assert (await http.get(PODS)).status_code == 200  # the slot was given back
