@@ -1,9 +1,10 @@
 """`kubelab chaos run`: one seed or a range of seeds; verdict, figures, replay commands.
 
 Exit code: 0 every run valid, 1 an anomaly (illegal history or not live), 2 unknown (the
-check ran out of time). With `--out DIR` each run writes `history.jsonl`, `timeline.json`,
-`summary.json`, `report.html` and `checker.html` (the checker's own timeline), under
-`DIR/seed-N/` with `--seeds`.
+check ran out of time), 3 bad input (a usage mistake or a bad flag value, said in one line).
+With `--out DIR` each run writes `history.jsonl`, `timeline.json`, `summary.json`,
+`report.html` and `checker.html` (the checker's own timeline), under `DIR/seed-N/` with
+`--seeds`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ from fault_injection.maelstrom import BinNodeError
 from fault_injection.nemesis import NemesisSpecError, parse_duration
 from fault_injection.workloads import workload
 from kernel.cli.errors import UserError
+from kernel.cli.usage import usage_exit_command
+
+EXIT_BAD_INPUT = 3
+"""A usage mistake or a bad flag value (2 already means "unknown")."""
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -43,9 +48,11 @@ def parse_seeds(text: str) -> list[int]:
         else:
             lo = hi = int(text)
     except ValueError:
-        raise UserError(f"--seeds must look like A..B (e.g. 1..20), got {text!r}") from None
+        raise UserError(
+            f"--seeds must look like A..B (e.g. 1..20), got {text!r}", EXIT_BAD_INPUT
+        ) from None
     if hi < lo:
-        raise UserError(f"--seeds range is empty: {text!r} (A must be <= B)")
+        raise UserError(f"--seeds range is empty: {text!r} (A must be <= B)", EXIT_BAD_INPUT)
     return list(range(lo, hi + 1))
 
 
@@ -53,7 +60,7 @@ def _duration(flag: str, text: str) -> float:
     try:
         return parse_duration(text)
     except (NemesisSpecError, ValueError) as exc:
-        raise UserError(f"{flag}: {exc}") from None
+        raise UserError(f"{flag}: {exc}", EXIT_BAD_INPUT) from None
 
 
 def save(outcome: ChaosOutcome, out: Path) -> None:
@@ -99,7 +106,7 @@ def _run(config: ChaosConfig, out: Path | None) -> ChaosOutcome:
             out.mkdir(parents=True, exist_ok=True)
         outcome = run_chaos(config, log_dir=out)
     except (ChaosConfigError, BinNodeError) as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(str(exc), EXIT_BAD_INPUT) from None
     if out is not None:
         save(outcome, out)
     return outcome
@@ -112,7 +119,7 @@ def register(app: typer.Typer) -> None:
     )
     app.add_typer(chaos, name="chaos")
 
-    @chaos.command("run")
+    @chaos.command("run", cls=usage_exit_command(EXIT_BAD_INPUT))
     def run(  # noqa: PLR0917 - typer maps each parameter to a CLI option
         store: str = typer.Option(
             "memory", help="memory | unsafe | a kubelab.store name | module:attr"

@@ -87,12 +87,15 @@ def test_seeds_prints_a_table_and_a_replay_per_failing_seed(capsys) -> None:
         (["--clients", "0"], "--clients must be at least 1"),
         (["--store", "etcd"], "cannot run in virtual time"),
         (["--bin", "/nonexistent/node"], "cannot start node program"),
+        (["--bogus"], "No such option: --bogus"),
+        (["--seed", "many"], "--seed"),
     ],
 )
-def test_user_mistakes_are_one_line_and_nonzero(capsys, argv: list[str], message: str) -> None:
+def test_user_mistakes_are_one_line_and_exit_3(capsys, argv: list[str], message: str) -> None:
+    """Exit 3, not click's 2: here 2 means the checker could not decide."""
     code = main(["chaos", "run", "--duration", "1s", *argv])
     err = capsys.readouterr().err
-    assert code != 0
+    assert code == 3, err
     assert message in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
