@@ -60,6 +60,8 @@ class HostedSystem:
     def __init__(self, program: NodeProgram, label: str) -> None:
         self.program = program
         self.label = label
+        self.serves_delete = bool(getattr(program, "serves_delete", False))
+        """Whether the program answers Maelstrom ``delete`` (it sets ``serves_delete = True``)."""
 
     @contextlib.asynccontextmanager
     async def open(self, world: World, nodes: list[str]) -> AsyncIterator[None]:

@@ -177,9 +177,11 @@ class _Prepared:
         cfg = self.config
         wl = workload(cfg.workload)
         sut = self.system if self.system is not None else build_system(cfg, log_dir=self.log_dir)
-        if wl.needs_delete and not isinstance(sut, StoreSystem):
+        serves_delete = isinstance(sut, StoreSystem) or getattr(sut, "serves_delete", False)
+        if wl.needs_delete and not serves_delete:
             raise ChaosConfigError(
-                f"workload {wl.name!r} needs delete, which only Store-backed systems serve; "
+                f"workload {wl.name!r} needs delete, which only Store-backed systems and "
+                "programs with `serves_delete = True` serve; "
                 "use --workload kv with this system"
             )
         nodes = [f"n{i + 1}" for i in range(cfg.nodes)]

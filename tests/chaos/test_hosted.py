@@ -46,7 +46,7 @@ def test_a_node_that_does_not_fsync_is_caught() -> None:
 
 
 def test_program_errors_are_one_line(capsys) -> None:
-    assert main(["chaos", "run", "--program", "nosuchmodule:main", "--duration", "1s"]) == 2
+    assert main(["chaos", "run", "--program", "nosuchmodule:main", "--duration", "1s"]) == 3
     assert "cannot load it" in capsys.readouterr().err
-    assert main(["chaos", "run", "--program", "json:dumps", "--duration", "1s"]) == 2
+    assert main(["chaos", "run", "--program", "json:dumps", "--duration", "1s"]) == 3
     assert "async def main(host: NodeHost)" in capsys.readouterr().err

@@ -1,0 +1,52 @@
+"""A real member lives through well-framed nonsense from clients and from its peer port."""
+
+from __future__ import annotations
+
+import socket
+
+import trio
+
+from components.store.raft.local import open_cluster_client, open_local_raft_cluster
+from components.store.raft.real.wire import encode_frame
+
+FROM_A_CLIENT = [
+    {"type": "store", "msg_id": [1], "method": 5, "args": "x"},
+    {"type": "store"},
+    {"type": "raft", "m": b"garbage"},  # a client pretending to be a peer
+    {"type": "store", "msg_id": 1, "client": "c", "seq": "x", "method": "put", "args": {}},
+    {"type": "store", "msg_id": 3, "method": "range", "args": {"key": b"a", "range_end": 7}},
+    {"type": "read", "key": [1]},
+    [],
+    None,
+]
+ON_THE_PEER_PORT = [
+    {"hello": "n2"},
+    {"type": "raft", "m": b"garbage"},
+    {"type": "raft", "ms": "not a list"},
+    {"type": "raft", "ms": [5, None]},
+    {"type": "raft", "m": b"\x01" + b"\x00" * 80},
+    "x",
+]
+BAD_HELLOS = [{"hello": [1]}, {"hello": "client:1"}, {"hello": "n1"}]
+
+
+async def test_nonsense_does_not_stop_a_member_or_lose_data() -> None:
+    async with (
+        open_local_raft_cluster(3, fsync=False) as cluster,
+        open_cluster_client(cluster) as store,
+    ):
+        await store.put(b"a", b"1")
+        member = cluster.member("n1")
+        batches = [(member.client_address, FROM_A_CLIENT)]
+        batches.append((("127.0.0.1", member.peer_port), ON_THE_PEER_PORT))
+        batches += [(("127.0.0.1", member.peer_port), [hello]) for hello in BAD_HELLOS]
+        for where, payloads in batches:
+            with socket.create_connection(where, timeout=5) as sock:
+                sock.sendall(b"".join(encode_frame(p) for p in payloads))
+                await trio.sleep(0.2)
+        assert all(m.running for m in cluster.members)
+        await store.put(b"b", b"2")
+        got = await store.range(b"a", b"c")
+        log = member.log_path.read_text()
+    assert [(kv.key, kv.value) for kv in got.kvs] == [(b"a", b"1"), (b"b", b"2")]
+    assert log.count("expected a hello from a peer") == len(BAD_HELLOS)

@@ -1,0 +1,73 @@
+"""`kubelab up --store raft`: the API server on a 3-member Raft store it starts itself."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kernel.client.kubeconfig import load_kubeconfig
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+def start_up(state_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    cmd = [
+        sys.executable, "-m", "kernel.cli.app", "up", "--api-port", "0",
+        "--state-dir", str(state_dir), "--store", "raft",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if "API server at " in line:
+            return proc, line.split("API server at ", 1)[1].split()[0]
+    proc.kill()
+    _, err = proc.communicate()
+    pytest.fail(f"kubelab up --store raft did not start: {err}")
+
+
+def serve_and_create(state_dir: Path, namespace: str) -> dict[str, str]:
+    """Start `up`, check it serves, create `namespace`, stop it; returns the auth headers."""
+    proc, url = start_up(state_dir)
+    try:
+        token = load_kubeconfig(state_dir / "kubeconfig").token
+        headers = {"Authorization": f"Bearer {token}"}
+        got = httpx.get(f"{url}/api/v1/namespaces/kube-system", headers=headers, timeout=10)
+        assert got.status_code == 200
+        assert got.json()["metadata"]["name"] == "kube-system"
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+        made = httpx.post(f"{url}/api/v1/namespaces", json=body, headers=headers, timeout=10)
+        assert made.status_code == 201, made.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=20)
+    assert rc == 0
+    return headers
+
+
+def test_up_serves_over_a_local_raft_cluster(tmp_path: Path) -> None:
+    serve_and_create(tmp_path, "made")
+    members = sorted(p.name for p in (tmp_path / "raft").iterdir() if p.is_dir())
+    assert members == ["n1", "n2", "n3"]
+    assert any(p.name.startswith("wal-") for p in (tmp_path / "raft" / "n1").iterdir())
+
+
+@pytest.mark.slow
+def test_up_keeps_the_raft_data_across_restarts(tmp_path: Path) -> None:
+    headers = serve_and_create(tmp_path, "kept")
+    proc, url = start_up(tmp_path)  # same state dir: the store's data is still there
+    try:
+        again = httpx.get(f"{url}/api/v1/namespaces/kept", headers=headers, timeout=10)
+        assert again.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
