@@ -263,7 +263,8 @@ async def test_service_returns_within_two_election_timeouts_after_a_majority_res
     """
     async with open_sim_cluster(seed=seed, attempt_timeout=0.05, deadline=30.0) as c:
         await c.client.put(b"r", b"1")
-        down = [n for n in c.nodes if n != c.leader()][:1] + [c.leader()]
+        leader = c.leader()
+        down = [next(n for n in c.nodes if n != leader), leader]
         for n in down:
             c.world.crash(n)
         await trio.sleep(3.0)
