@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kernel.cli.errors import UserError
+from kernel.exception_groups import unwrap_lone
 from kernel.interfaces.store import Store, prefix_end
 
 BASELINE = "etcd"
@@ -439,8 +440,7 @@ def _user_error(exc: BaseException) -> UserError | None:
     from components.store.etcd import LocalEtcdError
     from kernel.interfaces.store import InvalidRequestError, StoreUnavailableError
 
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
+    exc = unwrap_lone(exc)
     if isinstance(exc, LocalEtcdError | StoreUnavailableError | InvalidRequestError | ValueError):
         return UserError(f"bench store: {str(exc).splitlines()[0]}")
     return None

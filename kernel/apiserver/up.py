@@ -35,6 +35,7 @@ from kernel.apiserver.tokens import (
     load_token_file,
 )
 from kernel.client.kubeconfig import write_kubeconfig
+from kernel.exception_groups import first_leaf
 from kernel.interfaces.store import Store, StoreError
 from kernel.registry import RegistryError, check_implements, check_options, resolve
 
@@ -172,21 +173,15 @@ async def _serve(
                     nursery.cancel_scope.cancel()
                     break
         except* UpError as group:
-            raise _leaf(group) from None
+            raise first_leaf(group) from None
         except* OSError as group:
             raise UpError(_listen_error(group, opts)) from None
     say("kubelab: stopped")
 
 
-def _leaf(error: BaseException) -> BaseException:
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error
-
-
 def _listen_error(group: BaseExceptionGroup[OSError], opts: UpOptions) -> str:
     """One line for a failure to listen (the port is taken, the address is not ours, ...)."""
-    error = _leaf(group)
+    error = first_leaf(group)
     if isinstance(error, AddressInUseError):
         return f"--api-port: {error}"
     reason = getattr(error, "strerror", None) or str(error)

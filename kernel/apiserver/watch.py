@@ -26,6 +26,7 @@ from kernel.api.errors import BadRequest, StatusError
 from kernel.apiserver.selectors import Selection
 from kernel.apiserver.storage import Obj, Storage, decode, store_errors
 from kernel.apiserver.wire import encode_json
+from kernel.exception_groups import lone_exception
 from kernel.interfaces.store import EventType, WatchEvent, prefix_end
 
 if TYPE_CHECKING:
@@ -368,20 +369,10 @@ async def open_watch(
     except BaseExceptionGroup as group:
         # the pump is cancelled, so a lone error is the consumer's own (e.g. 410 from the
         # stream): raise it as itself, not wrapped by this nursery
-        leaf = _lone(group)
+        leaf = lone_exception(group)
         if leaf is None:
             raise
         raise leaf from None
-
-
-def _lone(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
-    """The single exception nested in `group` (groups of one), or None when there are more."""
-    error: BaseException = group
-    while isinstance(error, BaseExceptionGroup):
-        if len(error.exceptions) != 1:
-            return None
-        error = error.exceptions[0]
-    return error
 
 
 def key_range(prefix: bytes, exact_key: bytes | None = None) -> tuple[bytes, bytes]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,68 @@ def test_names_outside_the_directory_are_refused(tmp_path: Path, name: str) -> N
     disk = DirectoryDisk(tmp_path)
     with pytest.raises(DiskError):
         disk.write(name, b"x")
+
+
+def test_a_replace_that_fails_keeps_the_new_content_pending_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk = DirectoryDisk(tmp_path)
+    disk.write("snap", b"old")
+    disk.fsync()
+    disk.write("snap", b"new")
+
+    def disk_full(src: str, dst: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", disk_full)
+        with pytest.raises(OSError, match="No space"):
+            disk.fsync("snap")
+    assert disk.read("snap") == b"new"  # still what the program wrote
+    assert (tmp_path / "snap").read_bytes() == b"old"  # the old file is whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snap"]
+    disk.fsync()  # the disk has room again: the retry lands
+    assert (tmp_path / "snap").read_bytes() == b"new"
+
+
+def test_the_directory_is_synced_exactly_when_a_name_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from components.store.raft.real import disk as disk_module
+
+    dir_syncs: list[int] = []
+    monkeypatch.setattr(DirectoryDisk, "_sync_dir", lambda self: dir_syncs.append(1))
+    monkeypatch.setattr(disk_module, "_sync_data", lambda fd: None)
+    disk = DirectoryDisk(tmp_path)
+    steps = [
+        (lambda: disk.append("wal", b"a"), 1),  # created
+        (lambda: disk.append("wal", b"b"), 0),  # grown: the data sync is enough
+        (lambda: disk.write("snap", b"s"), 1),  # renamed into place
+        (lambda: disk.delete("wal"), 1),  # removed
+        (lambda: None, 0),
+    ]
+    for step, expected in steps:
+        before = len(dir_syncs)
+        step()
+        disk.fsync()
+        assert len(dir_syncs) - before == expected
+
+
+def test_no_descriptor_is_left_open_after_close(tmp_path: Path) -> None:
+    fd_dir = Path("/proc/self/fd")
+    if not fd_dir.exists():
+        pytest.skip("needs /proc")
+    before = len(list(fd_dir.iterdir()))
+    disk = DirectoryDisk(tmp_path)
+    for i in range(20):
+        disk.append(f"wal-{i}", b"x" * 10)
+        disk.fsync()
+        if i % 2:
+            disk.write(f"wal-{i}", b"replaced")  # an appended file replaced
+        else:
+            disk.delete(f"wal-{i}")
+        disk.fsync()
+    disk.append("wal-1", b"more")
+    disk.read("wal-1")
+    disk.close()
+    assert len(list(fd_dir.iterdir())) == before

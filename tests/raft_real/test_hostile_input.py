@@ -7,7 +7,7 @@ import socket
 import trio
 
 from components.store.raft.local import open_cluster_client, open_local_raft_cluster
-from components.store.raft.real.wire import encode_frame
+from components.store.raft.real.wire import FrameReader, encode_frame
 
 FROM_A_CLIENT = [
     {"type": "store", "msg_id": [1], "method": 5, "args": "x"},
@@ -28,6 +28,8 @@ ON_THE_PEER_PORT = [
     "x",
 ]
 BAD_HELLOS = [{"hello": [1]}, {"hello": "client:1"}, {"hello": "n1"}]
+BAD_HELLO_LOG = "expected a hello from a peer"
+PROBE = {"type": "store", "msg_id": 424242, "method": "range", "args": {"key": b"a"}}
 
 
 async def test_nonsense_does_not_stop_a_member_or_lose_data() -> None:
@@ -37,16 +39,34 @@ async def test_nonsense_does_not_stop_a_member_or_lose_data() -> None:
     ):
         await store.put(b"a", b"1")
         member = cluster.member("n1")
-        batches = [(member.client_address, FROM_A_CLIENT)]
-        batches.append((("127.0.0.1", member.peer_port), ON_THE_PEER_PORT))
-        batches += [(("127.0.0.1", member.peer_port), [hello]) for hello in BAD_HELLOS]
-        for where, payloads in batches:
-            with socket.create_connection(where, timeout=5) as sock:
+        # The client's nonsense, then a real request: its reply shows all of it was read.
+        reply = await trio.to_thread.run_sync(
+            send_and_read_reply, member.client_address, [*FROM_A_CLIENT, PROBE]
+        )
+        assert reply["type"] in ("store_ok", "error")
+        peer = ("127.0.0.1", member.peer_port)
+        for payloads in [ON_THE_PEER_PORT, *([hello] for hello in BAD_HELLOS)]:
+            with socket.create_connection(peer, timeout=5) as sock:
                 sock.sendall(b"".join(encode_frame(p) for p in payloads))
-                await trio.sleep(0.2)
+        with trio.fail_after(20):  # each bad hello is logged as its connection is dropped
+            while member.log_path.read_text().count(BAD_HELLO_LOG) < len(BAD_HELLOS):
+                await trio.sleep(0.02)
         assert all(m.running for m in cluster.members)
         await store.put(b"b", b"2")
         got = await store.range(b"a", b"c")
         log = member.log_path.read_text()
     assert [(kv.key, kv.value) for kv in got.kvs] == [(b"a", b"1"), (b"b", b"2")]
-    assert log.count("expected a hello from a peer") == len(BAD_HELLOS)
+    assert log.count(BAD_HELLO_LOG) == len(BAD_HELLOS)
+
+
+def send_and_read_reply(where: tuple[str, int], payloads: list[object]) -> dict[str, object]:
+    """Send `payloads` on one connection; return the reply to `PROBE` (blocking: in a thread)."""
+    reader = FrameReader()
+    with socket.create_connection(where, timeout=20) as sock:
+        sock.sendall(b"".join(encode_frame(p) for p in payloads))
+        while True:
+            chunk = sock.recv(65536)
+            assert chunk, "the member closed the connection instead of replying"
+            for reply in reader.feed(chunk):
+                if isinstance(reply, dict) and reply.get("in_reply_to") == PROBE["msg_id"]:
+                    return reply

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import trio
 
-from components.store.raft.local import LocalRaft, open_local_raft_cluster
+from components.store.raft.local import LocalRaft, free_ports, open_local_raft_cluster
 from components.store.raft.tcp_transport import TcpClientTransport, open_tcp_client_transport
 from tests.raft_real.conftest import ROOT
 
@@ -69,7 +69,7 @@ async def test_a_dead_peer_does_not_block_and_is_reconnected_after_restart() -> 
         transport.send("n1", {"op": "relay", "to": "n3"})  # goes nowhere
         for _ in range(50):
             transport.send("n1", {"op": "relay", "to": "n3"})
-        with trio.fail_after(2):
+        with trio.fail_after(10):  # a member blocked on the dead peer would never answer
             assert (await ask(transport, "n1", {"op": "echo"}))["echo"] == {"op": "echo"}
         await cluster.start("n3")
         with trio.fail_after(10):
@@ -134,3 +134,32 @@ async def test_a_link_that_cannot_send_keeps_only_its_newest_frames(
     assert link.dropped == 40
     assert await link.take() == b"".join(bytes([i]) * 10 for i in range(40, 50))
     assert link.bytes == 0
+
+
+async def test_a_port_taken_between_choice_and_bind_is_chosen_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from components.store.raft import local
+
+    choices: list[list[int]] = []
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+
+        def first_one_taken(count: int) -> list[int]:
+            ports = free_ports(count)
+            if not choices:
+                ports[0] = taken.getsockname()[1]  # another process got there first
+            choices.append(ports)
+            return ports
+
+        monkeypatch.setattr(local, "free_ports", first_one_taken)
+        async with (
+            open_local_raft_cluster(
+                1, fsync=False, program=PROGRAM, env={"PYTHONPATH": ROOT}
+            ) as cluster,
+            open_tcp_client_transport(cluster.client_addresses) as transport,
+        ):
+            assert (await ask(transport, "n1", {"op": "echo"}))["echo"] == {"op": "echo"}
+            assert cluster.member("n1").peer_port == choices[-1][0]
+    assert len(choices) == 2

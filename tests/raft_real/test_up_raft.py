@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -23,15 +26,27 @@ def start_up(state_dir: Path) -> tuple[subprocess.Popen[str], str]:
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump(stream: IO[str]) -> None:  # a thread, so a silent `up` cannot block the test
+        for text in stream:
+            lines.put(text)
+        lines.put(None)
+
+    threading.Thread(target=pump, args=(proc.stdout,), daemon=True).start()
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
             break
         if "API server at " in line:
             return proc, line.split("API server at ", 1)[1].split()[0]
     proc.kill()
-    _, err = proc.communicate()
+    proc.wait()
+    err = proc.stderr.read() if proc.stderr else ""
     pytest.fail(f"kubelab up --store raft did not start: {err}")
 
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import math
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.store.raft.real.wire import (
+    MAX_TUPLE_DEPTH,
     FrameReader,
     WireError,
     decode,
     encode,
     encode_frame,
 )
+from tests.raft_real.conftest import ROOT
 
 scalars = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text() | st.binary()
@@ -122,3 +126,62 @@ def test_frame_reader_refuses_an_oversized_length() -> None:
     reader = FrameReader(max_frame=1024)
     with pytest.raises(WireError, match="larger"):
         reader.feed(b"\xff\xff\xff\x7f" + b"x")
+
+
+NESTED_TUPLES = """
+import struct, sys
+from components.store.raft.real.wire import WireError, decode, encode
+inner = b"\\x90"
+for _ in range(1000):  # a tuple holding a tuple ... 1000 deep, 7 bytes a level
+    inner = b"\\xc9" + struct.pack(">I", len(inner) + 1) + b"\\x01\\x91" + inner
+value = ()
+for _ in range(1000):
+    value = (value,)
+for what, call in (("decode", lambda: decode(inner)), ("encode", lambda: encode(value))):
+    try:
+        call()
+    except WireError as err:
+        print(what, err)
+"""
+
+
+def test_deeply_nested_tuples_are_refused_not_a_crash() -> None:
+    """Each tuple level is a nested C call: 7 KB of hostile bytes used to kill the process."""
+    done = subprocess.run(
+        [sys.executable, "-c", NESTED_TUPLES], capture_output=True, text=True, timeout=60,
+        check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-300:]}"
+    assert done.stdout.count(f"nested deeper than {MAX_TUPLE_DEPTH}") == 2, done.stdout
+
+
+def test_tuples_as_deep_as_allowed_round_trip() -> None:
+    value: object = "leaf"
+    for _ in range(MAX_TUPLE_DEPTH):
+        value = (value, [value] if isinstance(value, str) else None)
+    assert same(decode(encode(value)), value)
+
+
+TOKENS = st.sampled_from(
+    [bytes([b]) for b in (0x90, 0x91, 0x92, 0x81, 0x80, 0xC0, 0xC3, 0x00, 0x7F, 0xA1, 0x61)]
+    + [b"\xd4\x01", b"\xd4\x02", b"\xd5\x01", b"\xc7\x03\x01", b"\xc9\x00\x00\x00\x05\x01"]
+    + [b"\xdd\xff\xff\xff\xff", b"\xdf\x00\x01\x00\x00", b"\xc6\x7f\xff\xff\xff", b"\xcb"]
+)
+"""MessagePack headers (arrays, maps, our extensions, huge lengths) to build hostile input
+far more often than uniform random bytes do."""
+
+
+@given(st.lists(TOKENS | st.binary(max_size=3), max_size=60))
+@settings(max_examples=300)
+def test_token_soup_decodes_or_raises_wire_error(parts: list[bytes]) -> None:
+    with contextlib.suppress(WireError):
+        decode(b"".join(parts))
+
+
+@given(st.lists(st.binary(max_size=40), max_size=8))
+@settings(max_examples=200)
+def test_a_frame_reader_fed_random_chunks_raises_only_wire_error(chunks: list[bytes]) -> None:
+    reader = FrameReader(max_frame=1 << 16)
+    with contextlib.suppress(WireError):
+        for chunk in chunks:
+            reader.feed(chunk)

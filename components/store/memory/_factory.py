@@ -9,6 +9,7 @@ import trio
 
 from components.store.memory._store import MemoryStore
 from kernel.clock import Clock, TrioClock
+from kernel.exception_groups import lone_exception
 
 
 @asynccontextmanager
@@ -32,6 +33,7 @@ async def open_memory_store(*, clock: Clock | None = None) -> AsyncIterator[Memo
     except BaseExceptionGroup as group:
         # The expiry task never raises (it is only cancelled), so a group holds exactly the
         # exception from the caller's block: hand it back unwrapped.
-        if len(group.exceptions) == 1:
-            raise group.exceptions[0] from None
-        raise
+        theirs = lone_exception(group, deep=False)
+        if theirs is None:
+            raise
+        raise theirs from None

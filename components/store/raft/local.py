@@ -27,13 +27,17 @@ import trio
 
 from components.store.raft.client import RaftClient
 from components.store.raft.real.host import Address
-from components.store.raft.serve import DEFAULT_PROGRAM
+from components.store.raft.serve import DEFAULT_PROGRAM, LISTEN_FAILED
 from components.store.raft.tcp_transport import open_tcp_client_transport
 from components.store.raft.transport import ClientTransport
+from kernel.exception_groups import first_leaf
 from kernel.interfaces.store import StoreError, StoreUnavailableError
 
 READY_MARK = " ready: "
 """What a member's log says once its ports are bound and its state recovered (see `serve`)."""
+PORT_ATTEMPTS = 3
+"""Port choices a cluster start tries: ports are picked free but released before the members
+bind them, so another process (a parallel test run) can take one in between."""
 
 
 class LocalRaftError(StoreError):
@@ -107,7 +111,7 @@ class LocalRaft:
             "--client-port", str(member.client_port),
             "--data", str(member.data_dir),
             "--seed", str(self.member_seed(member)),
-            "--exit-with-parent",
+            "--parent-pid", str(os.getpid()),
         ]  # fmt: skip
         if not self.fsync:
             args.append("--no-fsync")
@@ -236,18 +240,34 @@ async def open_local_raft_cluster(
         extra_args=tuple(extra_args),
     )
     try:
-        try:
-            async with trio.open_nursery() as nursery:  # in parallel: start-up is mostly imports
-                for member in cluster.members:
-                    nursery.start_soon(cluster.start, member.name)
-        except* LocalRaftError as group:
-            raise group.exceptions[0] from None
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                await _start_all(cluster)
+                break
+            except LocalRaftError as err:
+                if attempt == PORT_ATTEMPTS or LISTEN_FAILED not in str(err):
+                    raise
+            with trio.CancelScope(shield=True):
+                await cluster.stop_all()
+            ports = free_ports(2 * n_members)
+            for i, member in enumerate(cluster.members):
+                member.peer_port, member.client_port = ports[2 * i], ports[2 * i + 1]
         yield cluster
     finally:
         with trio.CancelScope(shield=True):
             await cluster.stop_all()
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _start_all(cluster: LocalRaft) -> None:
+    """Start every member at once (start-up is mostly imports); the first failure raises."""
+    try:
+        async with trio.open_nursery() as nursery:
+            for member in cluster.members:
+                nursery.start_soon(cluster.start, member.name)
+    except* LocalRaftError as group:
+        raise first_leaf(group) from None
 
 
 def make_client(transport: ClientTransport) -> RaftClient:

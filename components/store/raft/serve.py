@@ -25,13 +25,16 @@ import trio
 import typer
 
 from components.store.raft.real.disk import DirectoryDisk
-from components.store.raft.real.host import Address, TcpHost, stderr_log
+from components.store.raft.real.host import Address, ListenError, TcpHost, stderr_log
 from components.store.raft.values import ValueFormatError
 from components.store.raft.wal import WalCorruptError
 from kernel.cli.errors import UserError
+from kernel.exception_groups import unwrap_lone
 
 DEFAULT_PROGRAM = "components.store.raft.member:main"
 """The node program a member runs (``--program`` swaps it, for tests of the host itself)."""
+LISTEN_FAILED = ": cannot listen on "
+"""What the one-line error for a port that cannot be bound contains (launchers retry on it)."""
 SNAPSHOT_ENTRIES = 10_000
 """Applied entries between snapshots in real mode. Each snapshot dumps the whole state and
 stalls the member while it is written (about 0.5 s at 6,000 entries of 256-byte values on a
@@ -46,15 +49,16 @@ def parse_peers(text: str) -> dict[str, Address]:
         if not part:
             continue
         name, eq, where = part.partition("=")
+        name = name.strip()
         host, colon, port_text = where.rpartition(":")
-        if not (eq and colon and name.strip() and host) or not port_text.isdigit():
+        if not (eq and colon and name and host) or not port_text.isdigit():
             raise UserError(f"--peers: {part!r} is not NAME=HOST:PORT (e.g. n1=127.0.0.1:2380)")
         port = int(port_text)
         if not 0 < port < 65536:
             raise UserError(f"--peers: port {port} of {name} is not in 1..65535")
         if name in addresses:
             raise UserError(f"--peers: {name} is listed twice")
-        addresses[name.strip()] = (host, port)
+        addresses[name] = (host, port)
     if not addresses:
         raise UserError("--peers: give every member as NAME=HOST:PORT,... (including --name)")
     return addresses
@@ -119,13 +123,13 @@ async def run_member(
     peer_address = host.address
     try:
         await host.open_listeners(client_address)
-    except OSError as err:
-        reason = err.strerror or str(err)
-        raise UserError(
-            f"--peers/--client-port: cannot listen on {peer_address[0]}:{peer_address[1]} "
-            f"(peers) and {client_address[0]}:{client_address[1]} (clients): {reason}",
-            1,
-        ) from None
+    except ListenError as err:
+        where = f"{err.address[0]}:{err.address[1]}"
+        if err.which == "peers":
+            flag, whose = "--peers", f"the peer address of {host.name}"
+        else:
+            flag, whose = "--client-port", f"--client-address {err.address[0]}"
+        raise UserError(f"{flag}{LISTEN_FAILED}{where} ({whose}): {err.reason}", 1) from None
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:
             await nursery.start(host.serve)
@@ -167,16 +171,23 @@ def serve(
     fsync: bool = True,
     seed: int | None = None,
     program: str = DEFAULT_PROGRAM,
-    exit_with_parent: bool = False,
+    parent_pid: int | None = None,
     snapshot_entries: int = SNAPSHOT_ENTRIES,
 ) -> None:
-    """Validate the flags, then run one member in the foreground (UserError on bad input)."""
+    """Validate the flags, then run one member in the foreground (UserError on bad input).
+
+    With `parent_pid` (the launcher's pid) the member stops once that process is gone,
+    including when it was gone before this process got as far as looking.
+    """
     addresses = parse_peers(peers)
     if name not in addresses:
         raise UserError(f"--name: {name!r} is not in --peers ({', '.join(addresses)})")
     if not 0 <= client_port < 65536:
         raise UserError(f"--client-port: {client_port} is not in 0..65535")
-    parent = os.getppid() if exit_with_parent else None
+    if parent_pid is not None and os.getppid() != parent_pid:
+        stderr_log(f"kubelab store: parent process {parent_pid} exited before start-up; stopping")
+        return
+    parent = parent_pid
     check_data_dir(data)
     node_program = load_program(program, snapshot_entries)
     seed = secrets.randbits(32) if seed is None else seed
@@ -194,9 +205,7 @@ def serve(
             )
         )
     except Exception as err:
-        leaf = err
-        while isinstance(leaf, BaseExceptionGroup) and len(leaf.exceptions) == 1:
-            leaf = leaf.exceptions[0]
+        leaf = unwrap_lone(err)
         if isinstance(leaf, UserError):
             raise leaf from None
         known = _recovery_error(leaf, data)
@@ -224,7 +233,7 @@ def serve_command(
         SNAPSHOT_ENTRIES, "--snapshot-entries", help="Applied entries between snapshots."
     ),
     program: str = typer.Option(DEFAULT_PROGRAM, "--program", hidden=True),
-    exit_with_parent: bool = typer.Option(False, "--exit-with-parent", hidden=True),
+    parent_pid: int | None = typer.Option(None, "--parent-pid", hidden=True),
 ) -> None:
     """Run one Raft store member over TCP with its WAL and snapshots in --data."""
     serve(
@@ -236,7 +245,7 @@ def serve_command(
         fsync=not no_fsync,
         seed=seed,
         program=program,
-        exit_with_parent=exit_with_parent,
+        parent_pid=parent_pid,
         snapshot_entries=snapshot_entries,
     )
 

@@ -1,7 +1,8 @@
 """`TcpClientTransport`: the Raft client's `ClientTransport` over TCP, one connection per member.
 
 Each member's client port gets one connection, opened on the first send and reopened (with
-capped, jittered backoff) after it breaks. Sends never block: payloads are framed at once and
+capped, jittered backoff) after it breaks; a connection attempt gives up after
+`CONNECT_TIMEOUT`. Sends never block: payloads are framed at once and
 queued, and the connection's writer sends everything queued as one write, so 32 concurrent
 callers share system calls. Payloads queued for a member that cannot be reached are dropped
 after a reconnect fails (the client's retry, with the same session sequence number, covers
@@ -18,7 +19,13 @@ from typing import Any
 
 import trio
 
-from components.store.raft.real.host import BACKOFF_MAX, BACKOFF_MIN, RECEIVE_BYTES, Address
+from components.store.raft.real.host import (
+    BACKOFF_MAX,
+    BACKOFF_MIN,
+    RECEIVE_BYTES,
+    Address,
+    connect,
+)
 from components.store.raft.real.inbox import Inbox
 from components.store.raft.real.wire import FrameReader, WireError, encode_frame
 
@@ -75,9 +82,8 @@ class TcpClientTransport:
             if delay:
                 await trio.sleep(delay * (0.5 + self._rng.random()))
             host, port = self._addresses[member]
-            try:
-                stream = await trio.open_tcp_stream(host, port)
-            except OSError:
+            stream = await connect(host, port)
+            if stream is None:
                 conn.queue.clear()  # unreachable: drop, the client retries elsewhere
                 self._delay[member] = min(max(delay * 2, BACKOFF_MIN), BACKOFF_MAX)
                 return
@@ -98,15 +104,18 @@ class TcpClientTransport:
         finally:
             conn.waiting = False
             conn.running = False
-            if conn.queue:  # sent while we were going down: start again (with backoff)
+            closing = self._nursery.cancel_scope.cancel_called
+            if conn.queue and not closing:  # sent while we were going down: start again
                 conn.running = True
                 self._nursery.start_soon(self._run, member, conn)
 
     async def _read(self, member: str, stream: trio.SocketStream, scope: trio.CancelScope) -> None:
         reader = FrameReader()
-        deliver = self._replies.put
+        replies = self._replies
+        deliver = replies.put
         try:
             while True:
+                await replies.wait_for_room()
                 chunk = await stream.receive_some(RECEIVE_BYTES)
                 if not chunk:
                     break

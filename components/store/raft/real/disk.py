@@ -6,7 +6,8 @@ Crash semantics match the simulator's disk as closely as a real file system allo
   tail; the WAL's per-record checksums find a torn tail);
 * ``write`` (replace) is held in memory until ``fsync``, which then writes a temporary file,
   syncs it, renames it over the old one and syncs the directory: a crash before the fsync
-  leaves the old content whole, never a half-written snapshot;
+  leaves the old content whole, never a half-written snapshot; a failed ``fsync`` (e.g. a
+  full disk) raises, removes its temporary file and keeps the new content pending;
 * ``fsync`` of a file created or deleted since the last sync also syncs the directory, so
   the name survives a crash with the data.
 
@@ -15,6 +16,7 @@ Crash semantics match the simulator's disk as closely as a real file system allo
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -115,9 +117,10 @@ class DirectoryDisk:
         """Make the file's pending writes durable (every file's with None), and its name."""
         names = list(self._pending.keys() | self._dirty) if name is None else [name]
         for n in names:
-            pending = self._pending.pop(n, None)
+            pending = self._pending.get(n)
             if pending is not None:
                 self._replace(n, pending)
+                del self._pending[n]  # only once it is on disk: a failed sync keeps it
             elif n in self._dirty:
                 self._dirty.discard(n)
                 if self.sync_enabled:
@@ -132,14 +135,19 @@ class DirectoryDisk:
         tmp = path + TMP_SUFFIX
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if self.sync_enabled:
-                _sync_data(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)  # noqa: PTH105 - str paths on the hot path
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                if self.sync_enabled:
+                    _sync_data(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)  # noqa: PTH105 - str paths on the hot path
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)  # noqa: PTH108 - e.g. ENOSPC: leave no half temporary file
+            raise
         self._dir_dirty = True
 
     def _sync_dir(self) -> None:

@@ -10,7 +10,9 @@ Sends never block and may drop, like the simulator's datagrams: a payload is enc
 sends everything queued so far as one write (many frames per system call). A link that
 cannot connect retries with capped, jittered backoff; its queue keeps only the newest
 ``LINK_QUEUE`` frames (and 64 MiB), so a dead or stopped peer costs bounded memory and never
-blocks the member. A connection that sends malformed bytes is logged and dropped.
+blocks the member. A connection that sends malformed bytes is logged and dropped. Readers
+stop reading while the member's inbox is full (`Inbox.wait_for_room`), so a flood of
+requests or messages is pushed back by TCP instead of queued without bound.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import attrs
 import trio
 
 from components.store.raft.real.disk import DirectoryDisk
-from components.store.raft.real.inbox import Inbox
+from components.store.raft.real.inbox import INBOX_LIMIT, Inbox
 from components.store.raft.real.wire import FrameReader, WireError, encode_frame
 from kernel.clock import Clock, WallClock
 
@@ -40,6 +42,12 @@ against 5.8 us at 64 KiB), paid on every message of every process."""
 BACKOFF_MIN = 0.01
 BACKOFF_MAX = 0.5
 """Reconnect delays (seconds; doubled per failure, with jitter from the host's rng)."""
+STABLE_CONNECTION = 1.0
+"""Seconds a peer connection must last for the next reconnect to skip the backoff."""
+CONNECT_TIMEOUT = 2.0
+"""Seconds a connection attempt may take. Without it a dial to a host that drops packets
+(down, or behind a firewall) waits for the kernel's SYN retries, about two minutes, and the
+link stays dead that long after the peer is back."""
 
 Address = tuple[str, int]
 Log = Callable[[str], None]
@@ -48,6 +56,26 @@ Log = Callable[[str], None]
 def stderr_log(line: str) -> None:
     """Default log: one line on stderr, flushed (the launcher keeps it in a log file)."""
     print(line, file=sys.stderr, flush=True)
+
+
+class ListenError(OSError):
+    """A port the host cannot listen on: which one (``peers`` or ``clients``), where, why."""
+
+    def __init__(self, which: str, address: Address, cause: OSError) -> None:
+        self.which = which
+        self.address = address
+        self.reason = cause.strerror or str(cause)
+        super().__init__(cause.errno, f"cannot listen on {address[0]}:{address[1]}: {self.reason}")
+
+
+async def connect(host: str, port: int) -> trio.SocketStream | None:
+    """A TCP stream to host:port, or None if it fails or takes over `CONNECT_TIMEOUT`."""
+    with trio.move_on_after(CONNECT_TIMEOUT):
+        try:
+            return await trio.open_tcp_stream(host, port)
+        except OSError:
+            return None
+    return None
 
 
 @attrs.frozen(slots=True)
@@ -113,6 +141,7 @@ class TcpHost:
         seed: int,
         clock: Clock | None = None,
         log: Log = stderr_log,
+        inbox_limit: int = INBOX_LIMIT,
     ) -> None:
         if name not in addresses:
             raise ValueError(f"{name!r} is not one of the members {sorted(addresses)}")
@@ -128,7 +157,7 @@ class TcpHost:
         self._disk = disk
         self._clock: Clock = clock or WallClock()
         self._log = log
-        self._inbox: Inbox[Delivery] = Inbox()
+        self._inbox: Inbox[Delivery] = Inbox(inbox_limit)
         self._links: dict[str, _Link] = {p: _Link() for p in self._peers}
         self._hello = encode_frame({"hello": name})
         self._next_client = 0
@@ -138,6 +167,16 @@ class TcpHost:
         """Connections closed because they sent malformed bytes (for tests and logs)."""
         self.receiving = trio.Event()
         """Set when the program first waits for a message: it has loaded its state and serves."""
+
+    @property
+    def queued(self) -> int:
+        """Messages received and not yet taken by the program (bounded: see `Inbox`)."""
+        return len(self._inbox)
+
+    @property
+    def clients(self) -> list[str]:
+        """Addresses of the clients connected now (``client:<n>``)."""
+        return [a for a in self._links if a not in self._peer_set]
 
     @property
     def address(self) -> Address:
@@ -176,15 +215,18 @@ class TcpHost:
 
     # -- serving ------------------------------------------------------------------------------
     async def open_listeners(self, client_address: Address) -> list[trio.SocketListener]:
-        """Bind the peer port and the client port (OSError, e.g. EADDRINUSE, if one is taken)."""
+        """Bind the peer port and the client port (ListenError naming the one that failed)."""
         peer_host, peer_port = self._addresses[self.name]
-        peer = await trio.open_tcp_listeners(peer_port, host=peer_host)
+        try:
+            peer = await trio.open_tcp_listeners(peer_port, host=peer_host)
+        except OSError as err:
+            raise ListenError("peers", (peer_host, peer_port), err) from err
         try:
             client = await trio.open_tcp_listeners(client_address[1], host=client_address[0])
-        except OSError:
+        except OSError as err:
             for listener in peer:
                 await listener.aclose()
-            raise
+            raise ListenError("clients", client_address, err) from err
         self._peer_listeners, self._client_listeners = peer, client
         return [*peer, *client]
 
@@ -203,22 +245,25 @@ class TcpHost:
         link = self._links[peer]
         delay = BACKOFF_MIN
         while True:
-            try:
-                stream = await trio.open_tcp_stream(host, port)
-            except OSError:
-                await trio.sleep(delay * (0.5 + self._jitter.random()))
-                delay = min(delay * 2, BACKOFF_MAX)
-                continue
-            delay = BACKOFF_MIN
-            try:
-                await stream.send_all(self._hello)
-                while True:
-                    await stream.send_all(await link.take())
-            except (OSError, trio.BrokenResourceError, trio.ClosedResourceError):
-                pass
-            finally:
-                with trio.CancelScope(shield=True):
-                    await stream.aclose()
+            stream = await connect(host, port)
+            if stream is not None:
+                opened = trio.current_time()
+                try:
+                    await stream.send_all(self._hello)
+                    while True:
+                        await stream.send_all(await link.take())
+                except (OSError, trio.BrokenResourceError, trio.ClosedResourceError):
+                    pass
+                finally:
+                    with trio.CancelScope(shield=True):
+                        await stream.aclose()
+                if trio.current_time() - opened >= STABLE_CONNECTION:
+                    delay = BACKOFF_MIN  # it worked for a while: reconnect at once
+                    continue
+            # Refused, or dropped at once (e.g. the peer does not know our name): back off,
+            # or a misconfigured pair would reconnect (and log) on every message.
+            await trio.sleep(delay * (0.5 + self._jitter.random()))
+            delay = min(delay * 2, BACKOFF_MAX)
 
     async def _on_peer(self, stream: trio.SocketStream) -> None:
         """An inbound peer connection: a hello naming the peer, then its messages."""
@@ -226,8 +271,10 @@ class TcpHost:
         src: str | None = None
         deliver = self._inbox.put
         me = self.name
+        inbox = self._inbox
         try:
             while True:
+                await inbox.wait_for_room()
                 chunk = await stream.receive_some(RECEIVE_BYTES)
                 if not chunk:
                     return
@@ -267,10 +314,12 @@ class TcpHost:
 
     async def _read_client(self, stream: trio.SocketStream, address: str) -> None:
         reader = FrameReader()
-        deliver = self._inbox.put
+        inbox = self._inbox
+        deliver = inbox.put
         me = self.name
         try:
             while True:
+                await inbox.wait_for_room()
                 chunk = await stream.receive_some(RECEIVE_BYTES)
                 if not chunk:
                     return
@@ -293,4 +342,14 @@ class TcpHost:
             scope.cancel()
 
 
-__all__ = ["LINK_QUEUE", "LINK_QUEUE_BYTES", "Address", "Delivery", "TcpHost", "stderr_log"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "LINK_QUEUE",
+    "LINK_QUEUE_BYTES",
+    "Address",
+    "Delivery",
+    "ListenError",
+    "TcpHost",
+    "connect",
+    "stderr_log",
+]

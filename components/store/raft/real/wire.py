@@ -16,12 +16,17 @@ Frames on a stream are a 4-byte little-endian length and one encoded value
 from __future__ import annotations
 
 import struct
+import threading
 from typing import Any
 
 import msgpack
 
 MAX_FRAME = 256 * 1024 * 1024
 """Largest frame a reader accepts (a length above it means the stream is garbage)."""
+MAX_TUPLE_DEPTH = 32
+"""Deepest nesting of tuples a payload may have. Each level is a nested `msgpack` call with
+its own C stack frame of tens of KiB, so without a bound about 200 nested tuples (1.4 KB of
+hostile bytes) overflow the C stack and kill the process with SIGSEGV."""
 
 _TUPLE = 1
 _BIGINT = 2
@@ -32,11 +37,30 @@ class WireError(ValueError):
     """Bytes that are not an encoded payload, or a value that has no encoding."""
 
 
+class _Depth(threading.local):
+    """How many tuple extensions the current thread is inside (encoding or decoding)."""
+
+    level = 0
+
+
+_DEPTH = _Depth()
+
+
+def _nested(what: str) -> WireError:
+    return WireError(f"{what}: tuples nested deeper than {MAX_TUPLE_DEPTH} levels")
+
+
 def _default(value: Any) -> msgpack.ExtType:
     """Encode what MessagePack has no strict type for: tuples and ints beyond 64 bits."""
     kind = type(value)
     if kind is tuple:
-        return msgpack.ExtType(_TUPLE, _packer().pack(list(value)))
+        if _DEPTH.level >= MAX_TUPLE_DEPTH:
+            raise _nested("cannot encode payload")
+        _DEPTH.level += 1
+        try:
+            return msgpack.ExtType(_TUPLE, _packer().pack(list(value)))
+        finally:
+            _DEPTH.level -= 1
     if kind is int:
         return msgpack.ExtType(
             _BIGINT, value.to_bytes((value.bit_length() + 8) // 8, "big", signed=True)
@@ -49,7 +73,13 @@ def _default(value: Any) -> msgpack.ExtType:
 
 def _ext_hook(code: int, data: bytes) -> Any:
     if code == _TUPLE:
-        items = _unpack(data)
+        if _DEPTH.level >= MAX_TUPLE_DEPTH:
+            raise _nested("malformed payload")
+        _DEPTH.level += 1
+        try:
+            items = _unpack(data)
+        finally:
+            _DEPTH.level -= 1
         if type(items) is not list:
             raise WireError("malformed payload: a tuple extension that is not an array")
         return tuple(items)
@@ -134,4 +164,12 @@ class FrameReader:
         return len(self._buf)
 
 
-__all__ = ["MAX_FRAME", "FrameReader", "WireError", "decode", "encode", "encode_frame"]
+__all__ = [
+    "MAX_FRAME",
+    "MAX_TUPLE_DEPTH",
+    "FrameReader",
+    "WireError",
+    "decode",
+    "encode",
+    "encode_frame",
+]
