@@ -59,3 +59,15 @@ def register(app: typer.Typer) -> None:
             raise UserError(str(err), exit_code=1) from None
         except OSError as err:
             raise UserError(f"--state-dir {state_dir}: {err.strerror or err}") from None
+        except BaseException as err:
+            if _interrupted(err):  # a second Ctrl-C while stopping: stop now, no traceback
+                raise UserError("interrupted", exit_code=130) from None
+            raise
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether `error` is a KeyboardInterrupt, or a group holding nothing else."""
+    if isinstance(error, BaseExceptionGroup):
+        match, rest = error.split(KeyboardInterrupt)
+        return match is not None and rest is None
+    return isinstance(error, KeyboardInterrupt)

@@ -86,3 +86,19 @@ def test_up_keeps_the_raft_data_across_restarts(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
+
+
+def test_a_second_ctrl_c_while_stopping_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C twice (or a wrapper such as `timeout` forwarding the signal) during shutdown."""
+    proc, _ = start_up(tmp_path)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)  # the API server stops at once; the Raft members take longer
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    rc = proc.wait(timeout=30)
+    err = proc.stderr.read() if proc.stderr else ""
+    assert "Traceback" not in err
+    if rc == 130:
+        assert err.strip().splitlines()[-1] == "kubelab: interrupted"
+    else:  # stopped before the second signal, or it landed as the interpreter exited
+        assert rc in (0, -signal.SIGINT), err
