@@ -274,3 +274,37 @@ async def test_service_returns_within_two_election_timeouts_after_a_majority_res
         res = await c.client.range(b"r")
         assert res.kvs[0].value == b"1"
         assert trio.current_time() - healed <= 2.0
+
+
+async def _watch_then_maybe_leave(*, leave: bool) -> list[str]:
+    """A raw client watches ``w`` on the leader, maybe says it is gone, then a put happens:
+    the message types the client receives after that point."""
+    async with open_sim_cluster(seed=3) as c:
+        await c.client.put(b"w", b"0")
+        leader = c.leader()
+        raw = await add_endpoint(c.world, "raw")
+        watch = {"key": b"w", "watch_id": 7}
+        raw.send(leader, {"type": "store", "msg_id": 1, "client": "raw", "seq": 1,
+                          "method": "watch", "args": watch})  # fmt: skip
+        with trio.fail_after(5):
+            assert (await raw.recv()).payload["type"] == "store_ok"
+        if leave:
+            raw.send(leader, {"type": "client_gone"})  # what the TCP host sends on close
+        await trio.sleep(0.5)
+        while True:  # forget anything sent before
+            with trio.move_on_after(0.01):
+                await raw.recv()
+                continue
+            break
+        await c.client.put(b"w", b"1")
+        later: list[str] = []
+        with trio.move_on_after(3.0):
+            while True:
+                later.append((await raw.recv()).payload["type"])
+        return later
+
+
+async def test_a_gone_clients_watches_stop(autojump_clock: MockClock) -> None:
+    """Without `client_gone` a watch of a client whose connection ended would run forever."""
+    assert {"watch_event", "watch_progress"} <= set(await _watch_then_maybe_leave(leave=False))
+    assert await _watch_then_maybe_leave(leave=True) == []

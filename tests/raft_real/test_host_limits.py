@@ -168,3 +168,26 @@ async def test_a_peer_that_drops_every_connection_is_redialled_with_backoff(
                 await trio.sleep(0.002)
         nursery.cancel_scope.cancel()
     assert 2 <= accepted <= 20, accepted
+
+
+async def test_a_client_whose_connection_ends_is_reported_gone(tmp_path: Path) -> None:
+    """The member drops a gone client's watches on this message; without it they run forever."""
+    peer_port, client_port = free_ports(2)
+    host = TcpHost(
+        "n1", {"n1": ("127.0.0.1", peer_port)}, DirectoryDisk(tmp_path, fsync=False),
+        seed=1, log=lambda _line: None,
+    )  # fmt: skip
+    await host.open_listeners(("127.0.0.1", client_port))
+    async with trio.open_nursery() as nursery:
+        await nursery.start(host.serve)
+        stream = await trio.open_tcp_stream("127.0.0.1", client_port)
+        await stream.send_all(encode_frame({"type": "hello-from-a-client"}))
+        with trio.fail_after(10):
+            first = await host.recv()
+        assert first.payload == {"type": "hello-from-a-client"}
+        await stream.aclose()
+        with trio.fail_after(10):
+            gone = await host.recv()
+        nursery.cancel_scope.cancel()
+    assert (gone.src, gone.payload) == (first.src, {"type": "client_gone"})
+    assert host.clients == []

@@ -14,7 +14,9 @@ Requests (see ``docs/store.md``):
 
 * Maelstrom bodies ``read`` / ``write`` / ``cas`` / ``delete`` with ``msg_id``;
 * Store RPC ``{"type": "store", "msg_id", "client", "seq", "method", "args"}`` covering the
-  whole `Store` contract (watches push ``watch_event`` messages to the client).
+  whole `Store` contract (watches push ``watch_event`` messages to the client);
+* ``client_gone`` from a client's address, sent by a host whose client connections can end
+  (the real TCP host): that client's watches stop.
 
 Writes go through the log with ``(client, seq)`` (a Maelstrom request uses its sender and
 ``msg_id``), so a retried or duplicated request applies once. Reads are linearizable through
@@ -260,6 +262,9 @@ class Member:
             return
         kind = body.get("type")
         msg_id = body.get("msg_id")
+        if kind == "client_gone":  # the host says this client's connection ended
+            self._drop_client(src)
+            return
         try:
             if kind == "store":
                 self._store_request(src, body)
@@ -640,6 +645,11 @@ class Member:
             del self.watches[(src, watch_id)]
             err = reason or StoreUnavailableError("watch ended", definite=True)
             self.host.send(src, {"type": "watch_end", "watch_id": watch_id, **error_to_wire(err)})
+
+    def _drop_client(self, src: str) -> None:
+        """End every watch of a client that has gone (its events have nowhere to go)."""
+        for key in [k for k in self.watches if k[0] == src]:
+            self.watches.pop(key).scope.cancel()
 
     def _push_events(self, src: str, watch_id: Any, events: list[WatchEvent]) -> None:
         self.host.send(

@@ -78,6 +78,11 @@ async def connect(host: str, port: int) -> trio.SocketStream | None:
     return None
 
 
+CLIENT_GONE = {"type": "client_gone"}
+"""What the program receives from a client's address once that client's connection has ended
+(the member then drops the client's watches)."""
+
+
 @attrs.frozen(slots=True)
 class Delivery:
     """One received message (implements `kernel.hosting.Envelope`)."""
@@ -309,6 +314,8 @@ class TcpHost:
         finally:
             link.closed = True
             del self._links[address]
+            # Tell the program, so it stops work for this client (its watches).
+            self._inbox.put(Delivery(address, self.name, dict(CLIENT_GONE)))
             with trio.CancelScope(shield=True):
                 await stream.aclose()
 
