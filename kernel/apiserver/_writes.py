@@ -24,6 +24,7 @@ from kernel.apiserver.storage import Obj
 from kernel.apiserver.strategy import (
     CREATE_ON_UPDATE,
     after_update_admission,
+    canonicalize,
     carry_server_meta,
     meta,
     prepare_for_create,
@@ -151,7 +152,9 @@ async def create_object(
         if generated:
             m["name"] = generate_name(str(m["generateName"]), server.rng)
         m.update(uid=server.new_uid(), creationTimestamp=server.now(), generation=1)
-        final = await admit(server, "CREATE", user, target, obj, None, dry_run=dry_run)
+        final = canonicalize(
+            info, await admit(server, "CREATE", user, target, obj, None, dry_run=dry_run)
+        )
         name = meta(final).get("name") or ""
         if dry_run:  # the write is skipped, its name check is not (as Kubernetes' dry run)
             taken = await server.storage.try_get(server.key(info), target.namespace, name)
@@ -239,6 +242,7 @@ async def guaranteed_update(
         if run_admission:
             final = await admit(server, "UPDATE", user, target, new, current, dry_run=dry_run)
             final = after_update_admission(info, final, new)
+        final = canonicalize(info, final)
         carry_server_meta(final, current)
         rv = current["metadata"]["resourceVersion"]
         meta(final)["resourceVersion"] = rv

@@ -95,6 +95,23 @@ def prepare_for_update(info: ResourceInfo, new: Obj, old: Obj, subresource: str)
     return out
 
 
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+"""The label Kubernetes (1.21+) keeps on every namespace, set to its name, so selectors (network
+policies, webhooks) can pick namespaces by name."""
+
+
+def canonicalize(info: ResourceInfo, obj: Obj) -> Obj:
+    """Fix what the server always sets, after admission: a namespace's name label."""
+    if info.plural == "namespaces":
+        m = meta(obj)
+        if m.get("name"):
+            labels = m.get("labels")
+            if not isinstance(labels, dict):
+                labels = m["labels"] = {}
+            labels[NAMESPACE_NAME_LABEL] = m["name"]
+    return obj
+
+
 def after_update_admission(info: ResourceInfo, admitted: Obj, prepared: Obj) -> Obj:
     """Undo what defaulting may not change on update: a namespace's spec.finalizers.
 
@@ -142,10 +159,12 @@ def same_content(new: Obj, old: Obj) -> bool:
 
 __all__ = [
     "CREATE_ON_UPDATE",
+    "NAMESPACE_NAME_LABEL",
     "SERVER_OWNED_META",
     "STATUS_ON_CREATE",
     "STATUS_PRESERVED_META",
     "after_update_admission",
+    "canonicalize",
     "carry_server_meta",
     "has_status",
     "meta",

@@ -150,6 +150,25 @@ async def test_system_namespaces_exist_and_start_is_idempotent(server):
         assert ns["status"]["phase"] == "Active"
 
 
+async def test_every_namespace_carries_its_name_label(server):
+    """Kubernetes keeps `kubernetes.io/metadata.name=<name>` on each namespace, even if a
+    writer removes or changes it."""
+    await server.start()
+    label = "kubernetes.io/metadata.name"
+    assert (await server.get(ADMIN, at("kube-system", res=NAMESPACES)))["metadata"]["labels"] == {
+        label: "kube-system"
+    }
+    made = await server.create(ADMIN, at(res=NAMESPACES), namespace("team-a"))
+    assert made["metadata"]["labels"] == {label: "team-a"}
+    made["metadata"]["labels"] = {label: "other", "tier": "x"}
+    updated = await server.update(ADMIN, at("team-a", res=NAMESPACES), made)
+    assert updated["metadata"]["labels"] == {label: "team-a", "tier": "x"}
+    generated = await server.create(
+        ADMIN, at(res=NAMESPACES), {"metadata": {"generateName": "gen-"}}
+    )
+    assert generated["metadata"]["labels"][label] == generated["metadata"]["name"]
+
+
 async def test_create_in_missing_namespace_is_404(server):
     with pytest.raises(NotFound) as err:
         await server.create(ADMIN, at(ns="nowhere"), pod(namespace="nowhere"))
