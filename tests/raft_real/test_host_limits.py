@@ -123,6 +123,18 @@ async def test_closing_a_transport_while_it_connects_ends_promptly(
             transport.send("n1", {"op": "queued while connecting"})
 
 
+async def test_a_send_on_a_closed_transport_is_dropped_not_an_error(
+    monkeypatch: pytest.MonkeyPatch, autojump_clock: trio.testing.MockClock
+) -> None:
+    """The transport's contract: `send` never blocks and may drop; a late sender (a watch
+    being cancelled as its client closes) must not crash."""
+    calls = hang_connects(monkeypatch)
+    async with open_tcp_client_transport({"n1": ("192.0.2.1", 2379)}) as transport:
+        pass
+    transport.send("n1", {"op": "after close"})
+    assert calls == []
+
+
 async def test_replies_to_a_client_that_hung_up_are_dropped_silently(tmp_path: Path) -> None:
     peer_port, client_port = free_ports(2)
     host = TcpHost(
