@@ -61,8 +61,7 @@ class TcpClientTransport:
         self._delay = dict.fromkeys(self.members, 0.0)
 
     def send(self, member: str, payload: Any) -> None:
-        """Queue `payload` for `member` (never blocks; dropped if it is unreachable, or if the
-        transport has been closed)."""
+        """Queue `payload` for `member`: never blocks; dropped if unreachable or closed."""
         if self._nursery.cancel_scope.cancel_called:
             return
         conn = self._connections[member]
