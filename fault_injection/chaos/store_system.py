@@ -17,15 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from fault_injection.maelstrom.protocol import (
-    CRASH,
-    KEY_DOES_NOT_EXIST,
-    MALFORMED_REQUEST,
-    NOT_SUPPORTED,
-    PRECONDITION_FAILED,
-    TEMPORARILY_UNAVAILABLE,
-    error_body,
-)
+from fault_injection.maelstrom.protocol import error_body
 from fault_injection.sim import Message, Process, World
 from kernel.interfaces.store import (
     Compare,
@@ -36,6 +28,14 @@ from kernel.interfaces.store import (
     Store,
     StoreError,
     StoreUnavailableError,
+)
+from kernel.maelstrom_codes import (
+    CRASH,
+    KEY_DOES_NOT_EXIST,
+    MALFORMED_REQUEST,
+    NOT_SUPPORTED,
+    PRECONDITION_FAILED,
+    TEMPORARILY_UNAVAILABLE,
 )
 
 

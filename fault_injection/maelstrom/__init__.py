@@ -6,16 +6,8 @@ See `docs/fault-injection.md` (Any-language nodes) and `docs/examples/maelstrom_
 from __future__ import annotations
 
 from fault_injection.maelstrom.bin_node import BinNodeError, BinSystem
-from fault_injection.maelstrom.protocol import (
-    ERROR_CODES,
-    ErrorCode,
-    ProtocolError,
-    decode,
-    encode,
-    error_body,
-    error_name,
-    is_definite,
-)
+from fault_injection.maelstrom.protocol import ProtocolError, decode, encode, error_body
+from kernel.maelstrom_codes import ERROR_CODES, ErrorCode, error_name, is_definite
 
 __all__ = [
     "ERROR_CODES",

@@ -1,64 +1,13 @@
-"""Maelstrom's wire protocol: JSON lines ``{"src", "dest", "body"}`` and its error codes.
+"""Maelstrom's wire protocol: JSON lines ``{"src", "dest", "body"}`` and ``error`` bodies.
 
-Every error code says whether the request *definitely* did not happen (a client records
-`fail`) or *may* have happened (`info`). Codes and meanings follow Maelstrom's
-`doc/protocol.md`.
+The error codes themselves are in `kernel.maelstrom_codes` (node programs in components use
+them too).
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-import attrs
-
-
-@attrs.frozen
-class ErrorCode:
-    """One Maelstrom error code: its number, name and whether it is definite."""
-
-    code: int
-    name: str
-    definite: bool
-    """True: the operation certainly did not take effect."""
-
-
-ERROR_CODES: dict[int, ErrorCode] = {
-    e.code: e
-    for e in (
-        ErrorCode(0, "timeout", definite=False),
-        ErrorCode(1, "node-not-found", definite=True),
-        ErrorCode(10, "not-supported", definite=True),
-        ErrorCode(11, "temporarily-unavailable", definite=True),
-        ErrorCode(12, "malformed-request", definite=True),
-        ErrorCode(13, "crash", definite=False),
-        ErrorCode(14, "abort", definite=True),
-        ErrorCode(20, "key-does-not-exist", definite=True),
-        ErrorCode(21, "key-already-exists", definite=True),
-        ErrorCode(22, "precondition-failed", definite=True),
-        ErrorCode(30, "txn-conflict", definite=True),
-    )
-}
-"""Maelstrom's standard error codes; unknown codes (custom, >= 1000) count as indefinite."""
-
-NOT_SUPPORTED = 10
-TEMPORARILY_UNAVAILABLE = 11
-MALFORMED_REQUEST = 12
-CRASH = 13
-KEY_DOES_NOT_EXIST = 20
-PRECONDITION_FAILED = 22
-
-
-def is_definite(code: int) -> bool:
-    """Whether an error with `code` means the request certainly did not take effect."""
-    known = ERROR_CODES.get(code)
-    return known.definite if known is not None else False
-
-
-def error_name(code: int) -> str:
-    """Maelstrom's name for `code`, or ``code-N`` for a custom one."""
-    known = ERROR_CODES.get(code)
-    return known.name if known is not None else f"code-{code}"
 
 
 def error_body(code: int, text: str, in_reply_to: int | None) -> dict[str, Any]:

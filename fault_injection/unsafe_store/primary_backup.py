@@ -14,8 +14,8 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from fault_injection.maelstrom.protocol import KEY_DOES_NOT_EXIST, PRECONDITION_FAILED
 from fault_injection.sim import Message, Process, World
+from kernel.maelstrom_codes import KEY_DOES_NOT_EXIST, PRECONDITION_FAILED
 
 _MAX_LAG = 0.5
 """Longest replication delay in virtual seconds."""

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import attrs
 
-from fault_injection.maelstrom.protocol import KEY_DOES_NOT_EXIST, error_name, is_definite
+from kernel.maelstrom_codes import KEY_DOES_NOT_EXIST, error_name, is_definite
 
 OutcomeName = Literal["ok", "fail", "info"]
 

@@ -45,8 +45,7 @@ from kernel.interfaces.store import (
     TxnResult,
     WatchEvent,
 )
-
-TEMPORARILY_UNAVAILABLE = 11
+from kernel.maelstrom_codes import TEMPORARILY_UNAVAILABLE
 
 
 @attrs.define

@@ -72,16 +72,17 @@ from kernel.interfaces.store import (
     StoreUnavailableError,
     WatchEvent,
 )
+from kernel.maelstrom_codes import (
+    CRASH,
+    KEY_DOES_NOT_EXIST,
+    MALFORMED_REQUEST,
+    NOT_SUPPORTED,
+    PRECONDITION_FAILED,
+    TEMPORARILY_UNAVAILABLE,
+)
 
 NodeProgram = Callable[[NodeHost], Awaitable[None]]
 
-# Maelstrom error codes (fault_injection.maelstrom.protocol; restated: no import upward).
-NOT_SUPPORTED = 10
-TEMPORARILY_UNAVAILABLE = 11
-MALFORMED_REQUEST = 12
-CRASH = 13
-KEY_DOES_NOT_EXIST = 20
-PRECONDITION_FAILED = 22
 MAX_DRAIN_ROUNDS = 256
 """Scheduling rounds the loop waits for queued messages before handling a batch."""
 STORE_ERROR = 1000
