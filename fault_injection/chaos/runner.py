@@ -44,6 +44,7 @@ from fault_injection.sim import (
 from fault_injection.unsafe_store import PrimaryBackupSystem
 from fault_injection.workloads import ClientConfig, ClientPool, workload
 from kernel import registry
+from kernel.exception_groups import first_leaf
 
 EXIT_VALID, EXIT_ANOMALY, EXIT_UNKNOWN = 0, 1, 2
 
@@ -233,7 +234,7 @@ def run_chaos(
     try:
         sim = simulate(prep.scenario, seed=config.seed, link=prep.link)
     except* (ChaosConfigError, BinNodeError) as group:
-        raise _first(group) from None
+        raise first_leaf(group) from None
     assert prep.last is not None
     sut, pool, writer = prep.last
     timeline = sim.value
@@ -251,14 +252,6 @@ def run_chaos(
         sim.trace.digest(),
         sut.label,
     )
-
-
-def _first(group: BaseExceptionGroup[Exception]) -> Exception:
-    exc: BaseException = group
-    while isinstance(exc, BaseExceptionGroup):
-        exc = exc.exceptions[0]
-    assert isinstance(exc, Exception)
-    return exc
 
 
 def self_check_chaos(config: ChaosConfig, *, system: System | None = None) -> SelfCheckReport:

@@ -35,6 +35,7 @@ from components.store.raft.core import (
     StateRole,
 )
 from components.store.raft.sessions import SessionTable, Verdict
+from kernel.exception_groups import lone_exception
 from kernel.interfaces.store import (
     Compare,
     DeleteResult,
@@ -348,6 +349,7 @@ async def open_raft_store(*, members: int = 3, seed: int = 0) -> AsyncIterator[R
                 store.close()
                 nursery.cancel_scope.cancel()
     except BaseExceptionGroup as group:
-        if len(group.exceptions) == 1:
-            raise group.exceptions[0] from None
+        lone = lone_exception(group, deep=False)
+        if lone is not None:
+            raise lone from None
         raise
