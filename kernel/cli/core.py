@@ -1,6 +1,6 @@
 """Kernel commands: `version`, and `config validate` / `config default` for cluster configs.
 
-`kubelab up` is not here: the API server registers it (kernel/apiserver/cli.py).
+`kubelab up` is not here: the API server registers it (components/apiserver/cli.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Clients of the API server: one typed `Client` interface, two identical implementations.
 
 - `HTTPClient` (``open_http_client(url)``): over HTTP, for real clusters and tools.
-- `InProcessClient` (``InProcessClient(server)``): direct calls, for simulations.
+- `components.apiserver.inprocess_client.InProcessClient`: direct calls into a server, for
+  simulations (it lives with the server, so this package loads no server code).
 
 Both raise the server's `StatusError` subclasses (`kernel.api.errors`) and expose `raw`, the
 untyped `RawAPI` on wire dicts.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 from kernel.client._typed import TypedClient, resource_of
 from kernel.client.http import HTTPClient, open_http_client, open_http_client_from_kubeconfig
-from kernel.client.inprocess import InProcessClient
 from kernel.client.kubeconfig import KubeconfigInfo, load_kubeconfig, write_kubeconfig
 from kernel.client.protocol import Client
 from kernel.client.raw import RawAPI
@@ -23,7 +23,6 @@ __all__ = [
     "Client",
     "EventStream",
     "HTTPClient",
-    "InProcessClient",
     "KubeconfigInfo",
     "ObjectList",
     "RawAPI",

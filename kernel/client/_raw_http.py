@@ -16,8 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from kernel.api.errors import StatusError
-from kernel.apiserver.listing import ListOptions
-from kernel.apiserver.requests import DeleteOptions, Target
+from kernel.api.requests import DeleteOptions, ListOptions, Target
 from kernel.client.raw import Obj, delete_options_body, list_params
 from kernel.client.types import APIConnectionError
 

@@ -10,9 +10,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from kernel.apiserver.listing import ListOptions
-from kernel.apiserver.patch import MERGE_PATCH
-from kernel.apiserver.requests import DeleteOptions, PropagationPolicy, Target
+from kernel.api.patch_types import MERGE_PATCH
+from kernel.api.requests import DeleteOptions, ListOptions, PropagationPolicy, Target
 from kernel.client.raw import RawAPI
 from kernel.client.types import ObjectList, Scale, T
 from kernel.client.watch import EventStream, _typed

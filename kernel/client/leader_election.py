@@ -16,7 +16,7 @@ import attrs
 import trio
 
 from kernel.api.errors import NotFound, StatusError
-from kernel.apiserver.requests import Target
+from kernel.api.requests import Target
 from kernel.client._typed import resource_of
 from kernel.client.protocol import Client
 from kernel.client.types import APIConnectionError

@@ -12,8 +12,8 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
-from kernel.apiserver.patch import MERGE_PATCH
-from kernel.apiserver.requests import PropagationPolicy
+from kernel.api.patch_types import MERGE_PATCH
+from kernel.api.requests import PropagationPolicy
 from kernel.client.raw import RawAPI
 from kernel.client.types import ObjectList, Scale, T
 from kernel.client.watch import EventStream

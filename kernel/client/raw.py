@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
-from kernel.apiserver.listing import ListOptions
-from kernel.apiserver.requests import DeleteOptions, Target
+from kernel.api.requests import DeleteOptions, ListOptions, Target
 
 Obj = dict[str, Any]
 

@@ -5,8 +5,8 @@ Everything a component, controller, test or student may use is re-exported here:
 - API classes (`Pod`, `Service`, `Deployment`, ...) are frozen attrs classes with snake_case
   attributes; `to_dict` / `from_dict` / `decode` convert to and from the camelCase wire form.
 - `Quantity` and `IntOrString` parse and print exactly as Kubernetes does.
-- `apply_defaults`, `validate` and `validate_update` do what the API server does before storing,
-  and report problems as `FieldError` values worded like Kubernetes' own messages.
+- `FieldError` and `ValidationError` carry problems worded like Kubernetes' own messages (the
+  API server's defaulting and validation live in `components.apiserver.validation`).
 - `RESOURCES`, `resource_for_kind` and `resource_for_name` describe how each kind is served.
 - `load_manifests` / `load_manifest_file` / `dump_yaml` read and write multi-document YAML.
 
@@ -87,10 +87,6 @@ from ._container import (
     VolumeDevice,
     VolumeMount,
     WindowsSecurityContextOptions,
-)
-from ._defaults import (
-    apply_defaults,
-    default_image_pull_policy,
 )
 from ._errors import (
     FIELD_VALUE_DUPLICATE,
@@ -219,10 +215,6 @@ from ._service import (
     SessionAffinityConfig,
 )
 from ._time import format_micro_time, format_time, parse_time
-from ._validation import (
-    validate,
-    validate_update,
-)
 from ._volume import (
     ConfigMapProjection,
     ConfigMapVolumeSource,
@@ -422,9 +414,7 @@ __all__ = [
     "VolumeProjection",
     "WeightedPodAffinityTerm",
     "WindowsSecurityContextOptions",
-    "apply_defaults",
     "decode",
-    "default_image_pull_policy",
     "dump_yaml",
     "format_micro_time",
     "format_time",
@@ -441,6 +431,4 @@ __all__ = [
     "resource_for_kind",
     "resource_for_name",
     "to_dict",
-    "validate",
-    "validate_update",
 ]

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from kernel.apiserver.server import APIServer
-from kernel.apiserver.serving import open_http_server
-from kernel.client import HTTPClient, InProcessClient, open_http_client
+from components.apiserver.inprocess_client import InProcessClient
+from components.apiserver.server import APIServer
+from components.apiserver.serving import open_http_server
+from kernel.client import HTTPClient, open_http_client
 from kernel.interfaces.store import Store
 from kernel.registry import load
 from tests.apiserver.fakes import FixedClock

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from components.apiserver.auth import ADMIN_USER as ADMIN
+from components.apiserver.patch import MERGE_PATCH
 from kernel.api.errors import Conflict, Forbidden, Invalid, NotFound
-from kernel.apiserver.auth import ADMIN_USER as ADMIN
-from kernel.apiserver.patch import MERGE_PATCH
-from kernel.apiserver.requests import DeleteOptions, Target
+from kernel.api.requests import DeleteOptions, Target
 from kernel.objects import resource_for_name
 from tests.apiserver.fakes import deployment, namespace, pod
 
@@ -132,7 +132,7 @@ async def test_delete_missing_is_404(server):
 async def test_deletecollection_by_label(server):
     await server.create(ADMIN, at(), pod("a", labels={"app": "x"}))
     await server.create(ADMIN, at(), pod("b", labels={"app": "y"}))
-    from kernel.apiserver.listing import ListOptions
+    from components.apiserver.listing import ListOptions
 
     result = await server.delete_collection(ADMIN, at(), ListOptions(label_selector="app=x"))
     assert [i["metadata"]["name"] for i in result["items"]] == ["a"]

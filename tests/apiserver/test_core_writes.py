@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from components.apiserver.auth import ADMIN_USER as ADMIN
+from components.apiserver.patch import JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
 from kernel.api.errors import AlreadyExists, BadRequest, Conflict, Invalid, NotFound
-from kernel.apiserver.auth import ADMIN_USER as ADMIN
-from kernel.apiserver.patch import JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH
-from kernel.apiserver.requests import Target
+from kernel.api.requests import Target
 from kernel.objects import resource_for_name
 from tests.apiserver.fakes import deployment, pod
 

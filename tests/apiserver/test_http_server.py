@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Mapping
 import pytest
 import trio
 
-from kernel.apiserver.auth import ADMIN_USER, UserInfo
-from kernel.apiserver.h1 import ProtocolError, parse_head
-from kernel.apiserver.loadgen import parse_response, pod_body, take_chunks
-from kernel.apiserver.requests import Target
-from kernel.apiserver.server import APIServer
-from kernel.apiserver.serving import DirectWriter, open_http_server
+from components.apiserver.auth import ADMIN_USER, UserInfo
+from components.apiserver.h1 import ProtocolError, parse_head
+from components.apiserver.loadgen import parse_response, pod_body, take_chunks
+from components.apiserver.server import APIServer
+from components.apiserver.serving import DirectWriter, open_http_server
+from kernel.api.requests import Target
 from kernel.interfaces.store import Store
 from kernel.objects import resource_for_kind
 from tests.apiserver.fakes import pod

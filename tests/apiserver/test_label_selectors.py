@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kernel.api.errors import BadRequest
-from kernel.apiserver.selectors import LabelRequirement, parse_label_selector
+from kernel.api.selectors import LabelRequirement, parse_label_selector
 
 
 @pytest.mark.parametrize(

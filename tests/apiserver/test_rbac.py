@@ -9,17 +9,18 @@ from typing import Any
 import httpx
 import pytest
 
+from components.apiserver.auth import ADMIN_USER, UserInfo
+from components.apiserver.inprocess_client import InProcessClient
+from components.apiserver.listing import ListOptions
+from components.apiserver.rbac import RBACAuthorizer
+from components.apiserver.rbac_policy import ensure_bootstrap_policy
+from components.apiserver.server import APIServer
+from components.apiserver.serving import open_http_server
+from components.apiserver.storage import Storage
+from components.apiserver.tokens import TokenAuthenticator, TokenEntry, sign_service_account_token
 from kernel.api.errors import Forbidden, StatusError, Unauthorized
-from kernel.apiserver.auth import ADMIN_USER, UserInfo
-from kernel.apiserver.listing import ListOptions
-from kernel.apiserver.rbac import RBACAuthorizer
-from kernel.apiserver.rbac_policy import ensure_bootstrap_policy
-from kernel.apiserver.requests import DeleteOptions, Target
-from kernel.apiserver.server import APIServer
-from kernel.apiserver.serving import open_http_server
-from kernel.apiserver.storage import Storage
-from kernel.apiserver.tokens import TokenAuthenticator, TokenEntry, sign_service_account_token
-from kernel.client import InProcessClient, open_http_client, resource_of
+from kernel.api.requests import DeleteOptions, Target
+from kernel.client import open_http_client, resource_of
 from kernel.interfaces.store import Store
 from kernel.objects import Node, Pod, from_dict
 from tests.apiserver.fakes import FixedClock, pod

@@ -8,12 +8,12 @@ from typing import Any
 import attrs
 import trio
 
-from kernel.apiserver.auth import ADMIN_USER, RequestAttributes, UserInfo
-from kernel.apiserver.rbac import RBACAuthorizer
-from kernel.apiserver.rbac_policy import ensure_bootstrap_policy
-from kernel.apiserver.requests import DeleteOptions, Target
-from kernel.apiserver.server import APIServer
-from kernel.apiserver.storage import Storage
+from components.apiserver.auth import ADMIN_USER, RequestAttributes, UserInfo
+from components.apiserver.rbac import RBACAuthorizer
+from components.apiserver.rbac_policy import ensure_bootstrap_policy
+from components.apiserver.server import APIServer
+from components.apiserver.storage import Storage
+from kernel.api.requests import DeleteOptions, Target
 from kernel.interfaces.store import Store
 from kernel.objects import resource_for_kind
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 import trio
 
-from kernel.apiserver.auth import ADMIN_USER, UserInfo
-from kernel.apiserver.server import APIServer
-from kernel.apiserver.serving import open_http_server
+from components.apiserver.auth import ADMIN_USER, UserInfo
+from components.apiserver.server import APIServer
+from components.apiserver.serving import open_http_server
 from kernel.interfaces.store import Store
 from tests.apiserver.fakes import pod
 

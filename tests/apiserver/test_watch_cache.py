@@ -6,13 +6,13 @@ from contextlib import AsyncExitStack
 
 import trio
 
-from kernel.apiserver.auth import ADMIN_USER
-from kernel.apiserver.listing import ListOptions
-from kernel.apiserver.requests import Target
-from kernel.apiserver.selectors import Selection
-from kernel.apiserver.server import APIServer
-from kernel.apiserver.watch import Decoded, WatchSpec, WatchStream
-from kernel.apiserver.watch_cache import Subscriber
+from components.apiserver.auth import ADMIN_USER
+from components.apiserver.listing import ListOptions
+from components.apiserver.server import APIServer
+from components.apiserver.watch import Decoded, WatchSpec, WatchStream
+from components.apiserver.watch_cache import Subscriber
+from kernel.api.requests import Target
+from kernel.api.selectors import Selection
 from kernel.interfaces.store import EventType, KeyValue, WatchEvent
 from kernel.objects import resource_for_kind
 from tests.apiserver.fakes import pod

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import trio
 
-from kernel.apiserver.server import APIServer
-from kernel.apiserver.serving import open_http_server
+from components.apiserver.server import APIServer
+from components.apiserver.serving import open_http_server
 from kernel.client import write_kubeconfig
 from kernel.registry import load
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from components.apiserver.patch import STRATEGIC_MERGE_PATCH
+from components.kubectl.threeway import three_way_patch
 from kernel.api.errors import AlreadyExists
-from kernel.apiserver.patch import STRATEGIC_MERGE_PATCH
-from kernel.apiserver.requests import Target
-from kernel.cli.threeway import three_way_patch
+from kernel.api.requests import Target
 from kernel.objects import resource_for_name
 from tests.cli.live_api import call_api
 from tests.cli.running import assert_one_line_mistake, run

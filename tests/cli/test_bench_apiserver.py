@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kernel.apiserver.bench import percentile, run_bench
+from components.apiserver.bench import percentile, run_bench
 
 
 def test_percentile_is_nearest_rank():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from kernel.cli.ages import human_duration
-from kernel.cli.columns import pod_status
-from kernel.cli.describe import describe, events_about
-from kernel.cli.printers import render_table
+from components.kubectl.ages import human_duration
+from components.kubectl.columns import pod_status
+from components.kubectl.describe import describe, events_about
+from components.kubectl.printers import render_table
 
 M, H, D, Y = 60, 3600, 86400, 365 * 86400
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import trio
 
-from kernel.apiserver.server import APIServer
-from kernel.client import InProcessClient
+from components.apiserver.inprocess_client import InProcessClient
+from components.apiserver.server import APIServer
 from kernel.client.types import APIConnectionError
 from kernel.informer import EventHandler, Informer
 from kernel.interfaces.store import Store

@@ -10,8 +10,8 @@ import pytest
 import trio
 import trio.testing
 
-from kernel.apiserver.server import APIServer
-from kernel.client import InProcessClient
+from components.apiserver.inprocess_client import InProcessClient
+from components.apiserver.server import APIServer
 from kernel.client.leader_election import LeaderElector
 from kernel.client.types import APIConnectionError
 from kernel.objects import Lease

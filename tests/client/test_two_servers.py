@@ -7,9 +7,9 @@ import random
 import pytest
 import trio
 
+from components.apiserver.server import APIServer
+from components.apiserver.serving import open_http_server
 from kernel.api.errors import Conflict
-from kernel.apiserver.server import APIServer
-from kernel.apiserver.serving import open_http_server
 from kernel.client import open_http_client
 from kernel.objects import Pod, from_dict
 from kernel.registry import load

@@ -43,7 +43,7 @@ def test_interfaces_import_without_the_object_model_or_a_client() -> None:
     code = (
         "import sys, kernel.interfaces, kernel.registry, kernel.config\n"
         "print(sorted(m for m in sys.modules if m.startswith(('kernel.objects', "
-        "'kernel.client', 'kernel.apiserver', 'components', 'fault_injection'))))"
+        "'kernel.client', 'components.apiserver', 'components', 'fault_injection'))))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

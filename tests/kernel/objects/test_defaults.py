@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import components.apiserver.validation as kv
 import kernel.objects as ko
 
 
@@ -13,7 +14,7 @@ def load_one(text: str) -> ko.KubeObject:
 
 
 def test_pod_defaults() -> None:
-    pod = ko.apply_defaults(
+    pod = kv.apply_defaults(
         load_one("""
 apiVersion: v1
 kind: Pod
@@ -60,7 +61,7 @@ spec:
     ],
 )
 def test_image_pull_policy_follows_the_tag(image: str, policy: str) -> None:
-    assert ko.default_image_pull_policy(image) == policy
+    assert kv.default_image_pull_policy(image) == policy
 
 
 def test_explicit_values_are_kept() -> None:
@@ -70,7 +71,7 @@ def test_explicit_values_are_kept() -> None:
         enable_service_links=False,
         containers=(ko.Container(name="a", image="x:latest", image_pull_policy="Never"),),
     )
-    out = ko.apply_defaults(ko.Pod(spec=spec)).spec
+    out = kv.apply_defaults(ko.Pod(spec=spec)).spec
     assert out.restart_policy == "Never"
     assert out.termination_grace_period_seconds == 0
     assert out.enable_service_links is False
@@ -79,13 +80,13 @@ def test_explicit_values_are_kept() -> None:
 
 def test_defaulting_is_idempotent_and_returns_a_copy() -> None:
     pod = ko.Pod(spec=ko.PodSpec(containers=(ko.Container(name="a", image="x"),)))
-    once = ko.apply_defaults(pod)
-    assert ko.apply_defaults(once) == once
+    once = kv.apply_defaults(pod)
+    assert kv.apply_defaults(once) == once
     assert pod.spec.restart_policy is None
 
 
 def test_service_defaults() -> None:
-    svc = ko.apply_defaults(
+    svc = kv.apply_defaults(
         load_one("""
 apiVersion: v1
 kind: Service
@@ -103,9 +104,9 @@ spec:
         ("TCP", ko.IntOrString(80)),
         ("TCP", ko.IntOrString("https")),
     ]
-    node_port = ko.apply_defaults(ko.Service(spec=ko.ServiceSpec(type="NodePort")))
+    node_port = kv.apply_defaults(ko.Service(spec=ko.ServiceSpec(type="NodePort")))
     assert node_port.spec.external_traffic_policy == "Cluster"
-    sticky = ko.apply_defaults(ko.Service(spec=ko.ServiceSpec(session_affinity="ClientIP")))
+    sticky = kv.apply_defaults(ko.Service(spec=ko.ServiceSpec(session_affinity="ClientIP")))
     assert sticky.spec.session_affinity_config.client_ip.timeout_seconds == 10800
 
 
@@ -113,7 +114,7 @@ def test_deployment_and_replicaset_defaults() -> None:
     template = ko.PodTemplateSpec(
         spec=ko.PodSpec(containers=(ko.Container(name="a", image="x:1"),))
     )
-    deploy = ko.apply_defaults(ko.Deployment(spec=ko.DeploymentSpec(template=template)))
+    deploy = kv.apply_defaults(ko.Deployment(spec=ko.DeploymentSpec(template=template)))
     spec = deploy.spec
     assert spec.replicas == 1
     assert spec.strategy.type == "RollingUpdate"
@@ -123,23 +124,23 @@ def test_deployment_and_replicaset_defaults() -> None:
     assert spec.progress_deadline_seconds == 600
     assert spec.template.spec.restart_policy == "Always"
     assert spec.template.spec.containers[0].image_pull_policy == "IfNotPresent"
-    recreate = ko.apply_defaults(
+    recreate = kv.apply_defaults(
         ko.Deployment(spec=ko.DeploymentSpec(strategy=ko.DeploymentStrategy(type="Recreate")))
     )
     assert recreate.spec.strategy.rolling_update is None
-    rs = ko.apply_defaults(ko.ReplicaSet(spec=ko.ReplicaSetSpec(replicas=0)))
+    rs = kv.apply_defaults(ko.ReplicaSet(spec=ko.ReplicaSetSpec(replicas=0)))
     assert rs.spec.replicas == 0
-    assert ko.apply_defaults(ko.ReplicaSet()).spec.replicas == 1
+    assert kv.apply_defaults(ko.ReplicaSet()).spec.replicas == 1
 
 
 def test_namespace_and_node_defaults() -> None:
-    ns = ko.apply_defaults(ko.Namespace(metadata=ko.ObjectMeta(name="team")))
+    ns = kv.apply_defaults(ko.Namespace(metadata=ko.ObjectMeta(name="team")))
     assert ns.spec.finalizers == ("kubernetes",)
     assert ns.status.phase == "Active"
-    node = ko.apply_defaults(ko.Node(status=ko.NodeStatus(capacity={"cpu": "4"})))
+    node = kv.apply_defaults(ko.Node(status=ko.NodeStatus(capacity={"cpu": "4"})))
     assert node.status.allocatable == {"cpu": ko.Quantity.parse("4")}
 
 
 def test_kinds_without_defaults_are_returned_unchanged() -> None:
     lease = ko.Lease(spec=ko.LeaseSpec(holder_identity="a"))
-    assert ko.apply_defaults(lease) is lease
+    assert kv.apply_defaults(lease) is lease

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import components.apiserver.validation as kv
 import kernel.objects as ko
 
 SUBDOMAIN_MSG = (
@@ -28,7 +29,7 @@ DNS1035_MSG = (
 
 
 def errors_for(obj: ko.KubeObject) -> list[str]:
-    return [str(e) for e in ko.validate(obj) if e.field.startswith("metadata.name")]
+    return [str(e) for e in kv.validate(obj) if e.field.startswith("metadata.name")]
 
 
 def test_most_objects_use_dns1123_subdomains() -> None:
@@ -67,11 +68,11 @@ def test_rbac_names_only_need_to_be_path_segments() -> None:
 
 
 def test_name_or_generate_name_is_required() -> None:
-    assert [str(e) for e in ko.validate(ko.Namespace())] == [
+    assert [str(e) for e in kv.validate(ko.Namespace())] == [
         "metadata.name: Required value: name or generateName is required"
     ]
-    assert ko.validate(ko.Namespace(metadata=ko.ObjectMeta(generate_name="team-"))) == []
-    bad = ko.validate(ko.Namespace(metadata=ko.ObjectMeta(generate_name="Team-")))
+    assert kv.validate(ko.Namespace(metadata=ko.ObjectMeta(generate_name="team-"))) == []
+    bad = kv.validate(ko.Namespace(metadata=ko.ObjectMeta(generate_name="Team-")))
     assert [e.field for e in bad] == ["metadata.generateName"]
 
 
@@ -112,5 +113,5 @@ def test_label_keys_are_qualified_names(key: str, ok: bool) -> None:
 
 def test_label_errors_read_like_kubernetes() -> None:
     pod = ko.Pod(metadata=ko.ObjectMeta(name="p", namespace="d", labels={"app": "-bad"}))
-    (error,) = ko.validate(pod)[:1]
+    (error,) = kv.validate(pod)[:1]
     assert str(error).startswith('metadata.labels: Invalid value: "-bad": a valid label must be')

@@ -1,0 +1,73 @@
+"""`kubelab up`: run the API server in the foreground over the chosen store (see `up`).
+
+The store is chosen by name through the registry (`memory` by default, `etcd`, `raft` or a
+student's `module:attribute`), so the kernel never imports an implementation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import trio
+import typer
+
+from components.apiserver.up import UpError, UpOptions, run_up
+from kernel.cli.errors import UserError
+
+
+def store_options(store: str, etcd_endpoints: str | None) -> dict[str, Any]:
+    """The options `up` passes to the store factory; `--etcd-endpoints` only fits `etcd`."""
+    if etcd_endpoints is None:
+        return {}
+    if store != "etcd":
+        raise UserError(f'--etcd-endpoints only applies to --store etcd (not "{store}")')
+    endpoints = [e.strip() for e in etcd_endpoints.split(",") if e.strip()]
+    if not endpoints:
+        raise UserError("--etcd-endpoints: give at least one URL, e.g. http://127.0.0.1:2379")
+    return {"endpoints": endpoints}
+
+
+def register(app: typer.Typer) -> None:
+    """Add `kubelab up` to the root app."""
+
+    @app.command("up")
+    def up_cmd(
+        api_address: str = typer.Option(
+            "127.0.0.1", "--api-address", help="Address the API server listens on."
+        ),
+        api_port: int = typer.Option(
+            6443, "--api-port", min=0, max=65535, help="Port to listen on (0: any free)."
+        ),
+        store: str = typer.Option(
+            "memory", "--store", help="Store implementation: a registered name or module:attr."
+        ),
+        etcd_endpoints: str | None = typer.Option(
+            None, "--etcd-endpoints", help="Comma-separated etcd client URLs (--store etcd)."
+        ),
+        state_dir: Path = typer.Option(
+            Path("~/.kubelab"), "--state-dir", help="Where the kubeconfig and tokens go."
+        ),
+    ) -> None:
+        """Run a local cluster in the foreground: the store and the API server. Ctrl-C stops."""
+        opts = UpOptions(
+            store, store_options(store, etcd_endpoints), api_address, api_port, state_dir
+        )
+        try:
+            trio.run(run_up, opts)
+        except UpError as err:
+            raise UserError(str(err), exit_code=1) from None
+        except OSError as err:
+            raise UserError(f"--state-dir {state_dir}: {err.strerror or err}") from None
+        except BaseException as err:
+            if _interrupted(err):  # a second Ctrl-C while stopping: stop now, no traceback
+                raise UserError("interrupted", exit_code=130) from None
+            raise
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether `error` is a KeyboardInterrupt, or a group holding nothing else."""
+    if isinstance(error, BaseExceptionGroup):
+        match, rest = error.split(KeyboardInterrupt)
+        return match is not None and rest is None
+    return isinstance(error, KeyboardInterrupt)

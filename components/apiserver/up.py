@@ -1,0 +1,191 @@
+"""`kubelab up`'s engine: open the chosen store, serve the API server, hand out a kubeconfig.
+
+The store is found through the registry (``memory``, ``etcd``, or ``module:attr``), so the
+kernel never imports a component. Each identity (the admin, and one per component) is a
+bearer token in ``<state-dir>/tokens.csv`` (Kubernetes' static token file format; reused
+across restarts so an old kubeconfig keeps working). The admin's kubeconfig is
+``<state-dir>/kubeconfig``, the components' ``<state-dir>/components/<name>.kubeconfig``.
+Requests are authorized by RBAC; the admin is in ``system:masters``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import secrets
+import signal
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any, cast
+
+import attrs
+import trio
+
+from components.apiserver.auth import ADMIN_GROUP, UserInfo
+from components.apiserver.rbac import RBACAuthorizer
+from components.apiserver.rbac_policy import ensure_bootstrap_policy
+from components.apiserver.server import APIServer
+from components.apiserver.serving import AddressInUseError, serve_http
+from components.apiserver.storage import Storage
+from components.apiserver.tokens import (
+    TokenAuthenticator,
+    TokenEntry,
+    format_token_file,
+    load_token_file,
+)
+from kernel.client.kubeconfig import write_kubeconfig
+from kernel.exception_groups import first_leaf
+from kernel.interfaces.store import Store, StoreError
+from kernel.registry import RegistryError, check_implements, check_options, resolve
+
+
+class UpError(Exception):
+    """A user-fixable reason `kubelab up` cannot run (bad store name, port taken, ...)."""
+
+
+@attrs.frozen
+class UpOptions:
+    """What `kubelab up` was asked for."""
+
+    store: str = "memory"
+    store_options: dict[str, Any] = attrs.field(factory=dict)
+    address: str = "127.0.0.1"
+    port: int = 6443
+    state_dir: Path = Path("~/.kubelab")
+
+
+ADMIN = UserInfo("admin", "admin", (ADMIN_GROUP, "system:authenticated"))
+COMPONENTS: dict[str, UserInfo] = {
+    "kube-scheduler": UserInfo("system:kube-scheduler", "system:kube-scheduler"),
+    "kube-controller-manager": UserInfo(
+        "system:kube-controller-manager", "system:kube-controller-manager"
+    ),
+    "kube-proxy": UserInfo("system:kube-proxy", "system:kube-proxy"),
+    "coredns": UserInfo("system:coredns", "system:coredns"),
+    "kubelet": UserInfo("system:node:kubelab", "system:node:kubelab", ("system:nodes",)),
+}
+"""Component identities (kubeconfig name -> user); RBAC grants each only what it needs."""
+
+
+def identity_tokens(state_dir: Path) -> tuple[list[TokenEntry], dict[str, str]]:
+    """The token file's entries (missing identities get fresh tokens) and token by kubeconfig.
+
+    The admin's kubeconfig name is ``kubeconfig``; components' are ``<name>.kubeconfig``.
+    """
+    path = state_dir / "tokens.csv"
+    try:
+        entries = load_token_file(path) if path.exists() else []
+    except ValueError as err:
+        raise UpError(f"{err} (delete the file to start over)") from None
+    by_user = {e.user.name: e.token for e in entries}
+    wanted = {"kubeconfig": ADMIN, **{f"{n}.kubeconfig": u for n, u in COMPONENTS.items()}}
+    tokens: dict[str, str] = {}
+    for file, user in wanted.items():
+        if user.name not in by_user:
+            by_user[user.name] = secrets.token_urlsafe(32)
+            entries.append(
+                TokenEntry(
+                    by_user[user.name],
+                    attrs.evolve(user, groups=(*user.groups, "system:authenticated")),
+                )
+            )
+        tokens[file] = by_user[user.name]
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(format_token_file(entries))
+    return entries, tokens
+
+
+def open_store(
+    name: str, options: dict[str, Any], state_dir: Path | None = None
+) -> AbstractAsyncContextManager[Store]:
+    """The registry's store `name` opened with `options` (UpError when it cannot be).
+
+    A factory with a ``state_dir`` parameter (a store that keeps its data on disk, such as
+    the Raft store's local cluster) is given `state_dir` unless the options name one.
+    """
+    try:
+        impl = resolve("store", name)
+        if state_dir is not None and "state_dir" not in options:
+            with contextlib.suppress(TypeError, ValueError):
+                if "state_dir" in inspect.signature(impl.factory).parameters:
+                    options = {**options, "state_dir": state_dir}
+        check_options(impl, options)
+    except RegistryError as err:
+        raise UpError(f"--store: {err}") from None
+    factory = cast("Callable[..., AbstractAsyncContextManager[Store]]", impl.factory)
+    return factory(**options)
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+async def run_up(opts: UpOptions, say: Callable[[str], None] = _say) -> None:
+    """Serve until SIGINT/SIGTERM; returns normally then (a clean stop)."""
+    state_dir = opts.state_dir.expanduser()
+    entries, tokens = identity_tokens(state_dir)
+    try:
+        async with open_store(opts.store, opts.store_options, state_dir) as store:
+            try:
+                check_implements(store, Store, label=f'store "{opts.store}"')
+            except RegistryError as err:
+                raise UpError(str(err)) from None
+            authorizer = RBACAuthorizer(Storage(store))
+            server = APIServer(
+                store, authenticator=TokenAuthenticator(entries), authorizer=authorizer
+            )
+            await server.start()
+            await ensure_bootstrap_policy(server)
+            await _serve(server, opts, state_dir, tokens, say)
+    except StoreError as err:
+        raise UpError(f"--store {opts.store}: cannot open the store: {err}") from None
+
+
+async def _serve(
+    server: APIServer,
+    opts: UpOptions,
+    state_dir: Path,
+    tokens: dict[str, str],
+    say: Callable[[str], None],
+) -> None:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        try:
+            async with trio.open_nursery() as nursery:
+                if isinstance(server.authorizer, RBACAuthorizer):
+                    await nursery.start(server.authorizer.run)  # decisions from a watched cache
+                url = await nursery.start(serve_http, server, opts.address, opts.port)
+                for file, token in tokens.items():
+                    where = state_dir if file == "kubeconfig" else state_dir / "components"
+                    try:
+                        write_kubeconfig(where / file, url, token=token)
+                    except OSError as err:
+                        reason = err.strerror or str(err)
+                        raise UpError(
+                            f"--state-dir: cannot write {where / file}: {reason}"
+                        ) from None
+                path = state_dir / "kubeconfig"
+                say(f"kubelab: API server at {url} (store: {opts.store})")
+                say(f"kubelab: kubeconfig written to {path}")
+                say("kubelab: press Ctrl-C to stop")
+                async for _ in signals:
+                    nursery.cancel_scope.cancel()
+                    break
+        except* UpError as group:
+            raise first_leaf(group) from None
+        except* OSError as group:
+            raise UpError(_listen_error(group, opts)) from None
+    say("kubelab: stopped")
+
+
+def _listen_error(group: BaseExceptionGroup[OSError], opts: UpOptions) -> str:
+    """One line for a failure to listen (the port is taken, the address is not ours, ...)."""
+    error = first_leaf(group)
+    if isinstance(error, AddressInUseError):
+        return f"--api-port: {error}"
+    reason = getattr(error, "strerror", None) or str(error)
+    return f"--api-address: cannot listen on {opts.address}:{opts.port}: {reason}"
+
+
+__all__ = ["ADMIN", "COMPONENTS", "UpError", "UpOptions", "identity_tokens", "open_store", "run_up"]

@@ -1,0 +1,217 @@
+"""Shared watches: one store watch per key range serves every HTTP watcher of that range.
+
+With N watchers of one resource, a private store watch each costs N wake-ups, N JSON decodes
+and N selector passes per store event before anything is written. A `WatchCache` (running in
+the HTTP server's nursery) keeps one *hub* per key range instead: a single store watch whose
+events are decoded once, kept in a short history (like Kubernetes' watch cache), and offered
+synchronously to each subscriber's queue, where only the selector and the write are per
+watcher. A watch starting at a revision the hub's history no longer covers falls back to a
+private store watch (`watch.open_watch` decides), so results are the same either way.
+
+A subscriber whose queue is full (a client not reading) is dropped: its stream ends cleanly
+and the client re-watches from its last resourceVersion, as with Kubernetes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+import attrs
+import trio
+
+from components.apiserver.storage import Storage, store_errors
+from components.apiserver.watch import ApiEvent, Decoded, translate
+from kernel.api.errors import StatusError
+from kernel.api.selectors import Selection
+
+HISTORY_SIZE = 1024
+"""Store events a hub keeps so late joiners can start from a recent revision."""
+
+
+@attrs.define(eq=False)
+class Subscriber:
+    """One watcher's queue on a hub, and the revision it has been offered up to."""
+
+    send: trio.MemorySendChannel[ApiEvent | StatusError]
+    receive: trio.MemoryReceiveChannel[ApiEvent | StatusError]
+    selection: Selection
+    after: int
+    """Only events after this revision are for this watcher."""
+    seen: int
+    """Every event up to this revision has been queued (the bookmark revision)."""
+    dropped: bool = False
+    sink: Callable[[ApiEvent], bool] | None = None
+    """Set by `attach`: events go straight to it (False back: it cannot keep up)."""
+    ended: trio.Event = attrs.field(factory=trio.Event)
+    """Set when an attached subscriber's stream is over (dropped, or `error`)."""
+    error: StatusError | None = None
+
+    def offer(self, item: Decoded) -> None:
+        """Queue (or hand to the sink) the API event `item` means for this watcher, if any."""
+        revision = item.event.revision
+        if self.dropped or revision <= self.after:
+            return
+        api = translate(item, self.selection)
+        if api is not None:
+            if self.sink is not None:
+                if not self.sink(api):
+                    self._drop()
+                    return
+            else:
+                try:
+                    self.send.send_nowait(api)
+                except trio.WouldBlock:
+                    self._drop()  # too slow: end its stream; the client re-watches
+                    return
+        self.seen = revision
+
+    def fail(self, error: StatusError) -> None:
+        """The hub's store watch failed: end this stream with `error`."""
+        if self.sink is not None:
+            self.error = error
+            self.ended.set()
+            return
+        try:
+            self.send.send_nowait(error)
+        except trio.WouldBlock:
+            self._drop()
+
+    def attach(self, sink: Callable[[ApiEvent], bool]) -> None:
+        """Hand what is queued, then every later event, straight to `sink` (no task per event).
+
+        A queued error ends the stream after the events before it (`ended`, `error`).
+        """
+        queued: list[ApiEvent] = []
+        while True:
+            try:
+                item = self.receive.receive_nowait()
+            except (trio.WouldBlock, trio.EndOfChannel):
+                break
+            if isinstance(item, StatusError):
+                self.error = item
+                self.ended.set()
+                break
+            queued.append(item)
+        self.sink = sink
+        for api in queued:
+            if not sink(api):
+                self._drop()
+                break
+        if self.dropped:
+            self.ended.set()
+
+    def _drop(self) -> None:
+        self.dropped = True
+        self.send.close()
+        self.ended.set()
+
+
+@attrs.define(eq=False)
+class Hub:
+    """One store watch over ``[start, end)`` and the subscribers it feeds."""
+
+    start: bytes
+    end: bytes
+    base: int
+    """Every event after this revision is in `history` or still to come."""
+    position: int
+    """Revision of the last event offered to the subscribers."""
+    history: deque[Decoded] = attrs.field(factory=deque)
+    subscribers: set[Subscriber] = attrs.field(factory=set)
+    scope: trio.CancelScope = attrs.field(factory=trio.CancelScope)
+    opened: bool = False
+    failed: bool = False
+
+    def covers(self, after: int) -> bool:
+        """Whether a watcher wanting every event after `after` can be served from here."""
+        return not self.failed and after >= self.base and (self.opened or after == self.base)
+
+
+@attrs.define(eq=False)
+class WatchCache:
+    """Hubs by key range; `run` (in a server's nursery) must be running for `subscribe`."""
+
+    storage: Storage
+    history_size: int = HISTORY_SIZE
+    _nursery: trio.Nursery | None = None
+    _hubs: dict[tuple[bytes, bytes], Hub] = attrs.field(factory=dict)
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Host the hubs until cancelled (a second concurrent `run` just waits)."""
+        if self._nursery is not None:
+            task_status.started()
+            await trio.sleep_forever()
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                task_status.started()
+                await trio.sleep_forever()
+        finally:
+            self._nursery = None
+            self._hubs.clear()
+
+    def subscribe(
+        self,
+        start: bytes,
+        end: bytes,
+        *,
+        after: int,
+        selection: Selection,
+        first: list[ApiEvent],
+        size: int,
+    ) -> tuple[trio.MemoryReceiveChannel[ApiEvent | StatusError], Subscriber, Hub] | None:
+        """A queue of `first`, then every matching event after `after`; None: watch privately."""
+        if self._nursery is None:
+            return None
+        key = (start, end)
+        hub = self._hubs.get(key)
+        if hub is None or not hub.covers(after):
+            if hub is not None and hub.subscribers:
+                return None
+            hub = Hub(start, end, after, after)
+            self._hubs[key] = hub
+            self._nursery.start_soon(self._pump, hub)
+        send, receive = trio.open_memory_channel[ApiEvent | StatusError](size + len(first))
+        for event in first:
+            send.send_nowait(event)
+        sub = Subscriber(send, receive, selection, after, max(after, hub.position))
+        for item in hub.history:
+            sub.offer(item)
+        hub.subscribers.add(sub)
+        return receive, sub, hub
+
+    def unsubscribe(self, hub: Hub, sub: Subscriber) -> None:
+        """Detach a watcher; the hub's store watch ends with its last subscriber."""
+        hub.subscribers.discard(sub)
+        sub.send.close()
+        if not hub.subscribers:
+            hub.scope.cancel()
+            if self._hubs.get((hub.start, hub.end)) is hub:
+                del self._hubs[(hub.start, hub.end)]
+
+    async def _pump(self, hub: Hub) -> None:
+        with hub.scope:
+            try:
+                with store_errors():
+                    async with self.storage.store.watch(
+                        hub.start, hub.end, start_revision=hub.base + 1, prev_kv=True
+                    ) as events:
+                        hub.opened = True
+                        async for event in events:
+                            item = Decoded(event)
+                            hub.history.append(item)
+                            if len(hub.history) > self.history_size:
+                                hub.base = hub.history.popleft().event.revision
+                            hub.position = event.revision
+                            for sub in list(hub.subscribers):
+                                sub.offer(item)
+            except StatusError as err:
+                hub.failed = True
+                if self._hubs.get((hub.start, hub.end)) is hub:
+                    del self._hubs[(hub.start, hub.end)]
+                for sub in hub.subscribers:
+                    sub.fail(err)
+
+
+__all__ = ["HISTORY_SIZE", "Hub", "Subscriber", "WatchCache"]
