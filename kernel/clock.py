@@ -1,4 +1,7 @@
-"""Clocks as inputs: code that needs wall time (lease expiry, timestamps) takes a `Clock`.
+"""Clocks as inputs: a `Clock` for wall time, `Timers` for waiting.
+
+Code that needs wall time (lease expiry, timestamps) takes a `Clock`; code that waits
+(retries, queues, timers) takes `Timers`.
 
 Under the fault-injection simulator a host's clock can be offset and drift, while timers keep
 running on trio's (virtual) clock; outside it, `TrioClock` is trio's monotonic clock.
@@ -7,7 +10,7 @@ running on trio's (virtual) clock; outside it, `TrioClock` is trio's monotonic c
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import trio
 
@@ -32,3 +35,33 @@ class WallClock:
 
     def now(self) -> float:
         return dt.datetime.now(dt.UTC).timestamp()
+
+
+@runtime_checkable
+class Timers(Protocol):
+    """Monotonic seconds and a sleep on the same clock."""
+
+    def now(self) -> float:
+        """Monotonic seconds (only differences mean anything)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` on this clock."""
+        ...
+
+
+class TrioTimers:
+    """trio's clock: virtual under a MockClock, monotonic otherwise."""
+
+    def now(self) -> float:
+        return trio.current_time()
+
+    async def sleep(self, seconds: float) -> None:
+        await trio.sleep(max(0.0, seconds))
+
+
+TRIO_TIMERS = TrioTimers()
+"""The default time source when none is injected."""
+
+
+__all__ = ["TRIO_TIMERS", "Clock", "Timers", "TrioClock", "TrioTimers", "WallClock"]

@@ -10,6 +10,7 @@ from kernel.informer._cache import (
     object_key,
     split_key,
 )
+from kernel.informer._factory import SharedInformerFactory
 from kernel.informer._informer import EventHandler, Informer, InformerStatistics
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Indexer",
     "Informer",
     "InformerStatistics",
+    "SharedInformerFactory",
     "by_namespace",
     "object_key",
     "split_key",

@@ -4,8 +4,15 @@ Kubernetes' reflector + shared informer in one: the first list fills the cache a
 resourceVersion; the watch then resumes from the last version seen after every disconnect or
 server timeout (so no event is lost or repeated), and a 410 (the version was compacted) makes
 it list again, turning the difference into add/update/delete calls. Components read the cache
-instead of polling the API server. Retries wait `retry_delay` on trio's clock (virtual under a
-MockClock), so a simulation replays exactly.
+instead of polling the API server.
+
+An informer never dies of the server's trouble: a lost connection, a 5xx (a store without
+quorum answers 503/504) or a 429 during the list or the watch waits and retries, with
+exponential backoff from `retry_delay` to `max_retry_delay` (client-go's reflector: 0.8 s to
+30 s; a 429's Retry-After is honoured), reset by the next successful list or watch event.
+Waits run on the injected `timers` (trio's clock, virtual under a MockClock or the simulator),
+so a simulation replays exactly. Only a 4xx that retrying cannot fix (403, 404 of the resource,
+400) ends `run` with that error.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import trio
 from kernel.api.errors import Expired, Gone, StatusError
 from kernel.client.protocol import Client
 from kernel.client.types import APIConnectionError, T
+from kernel.clock import TRIO_TIMERS, Timers
 from kernel.informer._cache import Indexer, object_key
 
 
@@ -39,6 +47,8 @@ class InformerStatistics:
     lists: int
     watches: int
     resource_version: str
+    retries: int = 0
+    """Waits after a failed list or watch (connection lost, 5xx, 429)."""
 
 
 @attrs.define
@@ -50,8 +60,12 @@ class Informer(Generic[T]):
     namespace: str | None = None
     label_selector: str = ""
     field_selector: str = ""
-    retry_delay: float = 1.0
-    """Seconds to wait before re-watching after a connection error."""
+    retry_delay: float = 0.8
+    """Seconds to wait after the first failure; doubled per further failure."""
+    max_retry_delay: float = 30.0
+    """The longest wait between retries."""
+    timers: Timers = TRIO_TIMERS
+    """The clock retries wait on (an `Env` in components)."""
     cache: Indexer[T] = attrs.field(factory=Indexer)
     resource_version: str = ""
     """The version the cache reflects; the watch resumes from here."""
@@ -59,6 +73,8 @@ class Informer(Generic[T]):
     _synced: trio.Event = attrs.field(factory=trio.Event)
     _lists: int = 0
     _watches: int = 0
+    _retries: int = 0
+    _failures: int = 0
 
     def add_handler(self, handler: EventHandler[T]) -> None:
         """Call `handler` on every change; objects already cached are replayed as adds."""
@@ -78,7 +94,7 @@ class Informer(Generic[T]):
 
     def statistics(self) -> InformerStatistics:
         """Counts of lists and watches so far, and the current resourceVersion."""
-        return InformerStatistics(self._lists, self._watches, self.resource_version)
+        return InformerStatistics(self._lists, self._watches, self.resource_version, self._retries)
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """List and watch until cancelled; ``await nursery.start(informer.run)`` waits for sync."""
@@ -90,12 +106,19 @@ class Informer(Generic[T]):
                 await self._watch()
             except (Expired, Gone):
                 await self._relist()
-            except APIConnectionError:
-                await trio.sleep(self.retry_delay)
-            except StatusError as err:
-                if err.code < 500 and err.code != 429:
-                    raise
-                await trio.sleep(self.retry_delay)
+            except (APIConnectionError, StatusError) as err:
+                await self._back_off(err)
+
+    async def _back_off(self, err: Exception) -> None:
+        """Wait before retrying after `err`, or re-raise it when retrying cannot help."""
+        if isinstance(err, StatusError) and err.code < 500 and err.code != 429:
+            raise err
+        delay = min(self.retry_delay * (2.0 ** min(self._failures, 32)), self.max_retry_delay)
+        if isinstance(err, StatusError) and err.details.retry_after_seconds:
+            delay = max(delay, float(err.details.retry_after_seconds))
+        self._failures += 1
+        self._retries += 1
+        await self.timers.sleep(delay)
 
     async def _relist(self) -> None:
         while True:
@@ -107,8 +130,9 @@ class Informer(Generic[T]):
                     field_selector=self.field_selector,
                 )
                 break
-            except APIConnectionError:
-                await trio.sleep(self.retry_delay)
+            except (APIConnectionError, StatusError) as err:
+                await self._back_off(err)
+        self._failures = 0
         self._lists += 1
         fresh = {object_key(obj): obj for obj in page.items}
         gone = [key for key in self.cache.keys() if key not in fresh]  # noqa: SIM118 - keys, not objects
@@ -129,6 +153,7 @@ class Informer(Generic[T]):
             bookmarks=True,
         ) as events:
             async for event in events:
+                self._failures = 0
                 if event.type in ("ADDED", "MODIFIED") and event.object is not None:
                     self._stored(object_key(event.object), event.object)
                 elif event.type == "DELETED" and event.object is not None:
