@@ -129,3 +129,65 @@ def test_scanner_allows_downward_and_sibling_relative_imports(tmp_path: Path) ->
     (tmp_path / "labs").mkdir()
     (tmp_path / "labs" / "g.py").write_text("import components\nimport fault_injection\n")
     assert violations(tmp_path) == []
+
+
+COMPONENTS = ROOT / "components"
+STORE_USERS = frozenset({"apiserver", "store"})
+"""Only the API server (and the store itself) may import `components.store`."""
+PURE_CORES = (
+    "components/store/raft/core",
+    *(f"fault_injection/checker/{m}.py" for m in ("_model", "_models", "_kv", "_set", "_queue")),
+    *(f"fault_injection/checker/{m}.py" for m in ("_store", "_brute")),
+)
+"""Decision cores that must stay free of I/O and clocks (more join as their parts land)."""
+IMPURE = frozenset({"trio", "time", "socket", "os", "asyncio", "selectors", "threading"})
+
+
+def component_violations(root: Path) -> list[str]:
+    """Imports of another component's modules, and of the store by anything but the API server."""
+    out: list[str] = []
+    components = root / "components"
+    for path in sorted(components.rglob("*.py")):
+        own = path.relative_to(components).parts[0]
+        module = module_name(path, root)
+        source = path.read_text(encoding="utf-8")
+        for line, target in imported_modules(source, module, path.name == "__init__.py"):
+            parts = target.split(".")
+            if parts[0] != "components" or len(parts) < 2 or parts[1] == own:
+                continue
+            if parts[1] == "store" and own in STORE_USERS:
+                continue
+            out.append(f"{path.relative_to(root)}:{line}: {module} imports {target}")
+    return out
+
+
+def test_components_import_no_other_component_and_only_the_api_server_the_store() -> None:
+    """A part is replaceable only if no other part reaches into it (docs/development.md)."""
+    problems = component_violations(ROOT)
+    assert not problems, "component import rule broken:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("core", PURE_CORES)
+def test_pure_cores_import_no_io_or_clock(core: str) -> None:
+    """Pure cores return decisions; drivers add I/O, so the simulator can replay them."""
+    problems = []
+    where = ROOT / core
+    assert where.exists(), f"{core} moved: update PURE_CORES"
+    for path in [where] if where.is_file() else sorted(where.rglob("*.py")):
+        module = module_name(path, ROOT)
+        source = path.read_text(encoding="utf-8")
+        for line, target in imported_modules(source, module, path.name == "__init__.py"):
+            if target.split(".")[0] in IMPURE:
+                problems.append(f"{path.relative_to(ROOT)}:{line}: {module} imports {target}")
+    assert not problems, "pure core does I/O:\n" + "\n".join(problems)
+
+
+def test_the_rule_catches_a_cross_component_import(tmp_path: Path) -> None:
+    """The checks above can fail: a planted scheduler importing the store is reported."""
+    (tmp_path / "components" / "scheduler").mkdir(parents=True)
+    (tmp_path / "components" / "scheduler" / "bad.py").write_text(
+        "from components.store.memory import open_memory_store\n", encoding="utf-8"
+    )
+    assert component_violations(tmp_path) == [
+        "components/scheduler/bad.py:1: components.scheduler.bad imports components.store.memory"
+    ]
