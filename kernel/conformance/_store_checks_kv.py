@@ -84,7 +84,11 @@ async def one_request_one_revision(ctx: CheckContext) -> None:
     await store.put(ctx.key("a"), b"1")
     await store.put(ctx.key("b"), b"1")
     before = await ctx.revision()
-    writes = [PutOp(ctx.key("c"), b"1"), PutOp(ctx.key("d"), b"1"), DeleteOp(ctx.key("a"))]
+    writes: list[PutOp | DeleteOp] = [
+        PutOp(ctx.key("c"), b"1"),
+        PutOp(ctx.key("d"), b"1"),
+        DeleteOp(ctx.key("a")),
+    ]
     txn = await store.txn([], writes)
     expect_equal(txn.revision, before + 1, "TxnResult.revision of a txn with three writes")
     result = await store.range(ctx.key("c"), ctx.key("e"))

@@ -191,7 +191,7 @@ async def txn_duplicate_key_rejected(ctx: CheckContext) -> None:
     a = ctx.key("a")
     await store.put(a, b"1")
     before = await ctx.revision()
-    bad_branches = [
+    bad_branches: list[list[PutOp | DeleteOp]] = [
         [PutOp(a, b"x"), PutOp(a, b"y")],
         [PutOp(a, b"x"), DeleteOp(a)],
         [DeleteOp(ctx.prefix, ctx.prefix_end), PutOp(a, b"x")],

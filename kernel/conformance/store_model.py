@@ -408,7 +408,7 @@ def store_model_machine(
         (StoreModelMachine,),
         {"open_store": staticmethod(open_store), "leases": leases},
     )
-    machine.TestCase.settings = test_settings or DEFAULT_SETTINGS
+    machine.TestCase.settings = test_settings or DEFAULT_SETTINGS  # type: ignore[attr-defined]
     return machine
 
 

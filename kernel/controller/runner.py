@@ -19,7 +19,7 @@ from kernel.client.protocol import Client
 from kernel.clock import TRIO_TIMERS, Clock, Timers
 from kernel.controller.events import EventRecorder
 from kernel.controller.workqueue import ShutDown, WorkQueue
-from kernel.informer import EventHandler, SharedInformerFactory
+from kernel.informer import EventHandler, Informer, SharedInformerFactory
 from kernel.interfaces.controller import ReconcileContext, Reconciler, Result
 
 log = logging.getLogger(__name__)
@@ -72,9 +72,9 @@ class Controller:
 
         The factory must be running (``nursery.start(factory.run)``) or be started alongside.
         """
-        informers = []
+        informers: list[Informer[Any]] = []
         for watch in self.reconciler.watches():
-            informer = self.factory.informer(
+            informer: Informer[Any] = self.factory.informer(
                 watch.cls,
                 watch.namespace,
                 label_selector=watch.label_selector,

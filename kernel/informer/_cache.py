@@ -9,6 +9,7 @@ keys of the objects the index function returned that value for, e.g. pods by
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic
 
@@ -87,19 +88,19 @@ class Indexer(Generic[T]):
         for key, obj in self._items.items():
             self._file(name, key, obj)
 
-    def index_names(self) -> list[str]:
+    def index_names(self) -> builtins.list[str]:
         """The names of the indices, sorted."""
         return sorted(self._funcs)
 
-    def index_keys(self, name: str, value: str) -> list[str]:
+    def index_keys(self, name: str, value: str) -> builtins.list[str]:
         """Sorted keys of the objects filed under `value` in index `name`."""
         return sorted(self._index(name).get(value, ()))
 
-    def by_index(self, name: str, value: str) -> list[T]:
+    def by_index(self, name: str, value: str) -> builtins.list[T]:
         """The objects filed under `value` in index `name`, in key order."""
         return [self._items[k] for k in self.index_keys(name, value)]
 
-    def index_values(self, name: str) -> list[str]:
+    def index_values(self, name: str) -> builtins.list[str]:
         """Every value index `name` currently holds objects under, sorted."""
         return sorted(v for v, keys in self._index(name).items() if keys)
 

@@ -14,8 +14,9 @@ import trio
 from kernel.client.protocol import Client
 from kernel.clock import TRIO_TIMERS, Timers
 from kernel.informer._informer import Informer
+from kernel.objects import KubeObject
 
-T = TypeVar("T")
+T = TypeVar("T", bound=KubeObject)
 _Key = tuple[type, str | None, str, str]
 
 

@@ -94,6 +94,11 @@ class Code(enum.Enum):
     plugin's Score; from Bind, let the next Bind plugin bind. Anywhere else: an error."""
 
 
+def _as_reasons(values: Iterable[str]) -> tuple[str, ...]:
+    """Reasons as a tuple (a list or generator is accepted)."""
+    return tuple(values)
+
+
 @attrs.frozen
 class Status:
     """The result of one extension point: a `Code`, human-readable reasons, and who said it.
@@ -104,7 +109,7 @@ class Status:
     """
 
     code: Code = Code.SUCCESS
-    reasons: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    reasons: tuple[str, ...] = attrs.field(default=(), converter=_as_reasons)
     """Why, when the code is not SUCCESS; one phrase per reason."""
     plugin: str = ""
     """Name of the plugin that returned this status (the framework fills it in)."""
@@ -232,7 +237,7 @@ class NodeInfo:
     @property
     def name(self) -> str:
         """The node's name (`metadata.name`)."""
-        return self.node.metadata.name
+        return self.node.metadata.name or ""
 
 
 @runtime_checkable

@@ -105,10 +105,11 @@ class LabelSelectorRequirement:
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether a label set satisfies this requirement."""
         op = self.operator
+        key = self.key or ""
         if op == "In":
-            return self.key in labels and labels[self.key] in self.values
+            return key in labels and labels[key] in self.values
         if op == "NotIn":
-            return self.key not in labels or labels[self.key] not in self.values
+            return key not in labels or labels[key] not in self.values
         if op == "Exists":
             return self.key in labels
         if op == "DoesNotExist":

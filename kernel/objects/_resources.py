@@ -54,7 +54,7 @@ def _build() -> tuple[ResourceInfo, ...]:
     from ._service import ConfigMap, Endpoints, Secret, Service, ServiceAccount
 
     rbac = "rbac.authorization.k8s.io"
-    rows = [
+    rows: list[tuple[str, type[KubeObject], str, bool, tuple[str, ...], tuple[str, ...]]] = [
         ("", Namespace, "namespaces", False, ("ns",), ("status", "finalize")),
         ("", Node, "nodes", False, ("no",), ("status", "proxy")),
         (
