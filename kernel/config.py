@@ -3,9 +3,12 @@
 ```toml
 [cluster]
 name = "kubelab"
-service_cidr = "10.96.0.0/12"
-pod_cidr = "10.244.0.0/16"
+seed = 0                            # every part's randomness derives from this one number
+service_cidr = "127.96.0.0/12"      # loopback, so services are reachable on one machine
+pod_cidr = "127.128.0.0/9"          # a /24 per node (node_cidr_prefix)
+node_cidr_prefix = 24
 cluster_domain = "cluster.local"
+# cluster_dns = "127.96.0.10"       # default: the 10th address of service_cidr
 
 [store]
 implementation = "memory"          # a registered name, or "module:attribute"
@@ -40,9 +43,12 @@ DEFAULT_CONFIG_TOML = """\
 
 [cluster]
 name = "kubelab"
-service_cidr = "10.96.0.0/12"
-pod_cidr = "10.244.0.0/16"
+seed = 0                            # every part's randomness derives from this one number
+service_cidr = "127.96.0.0/12"      # loopback, so services are reachable on one machine
+pod_cidr = "127.128.0.0/9"          # a /24 per node (node_cidr_prefix)
+node_cidr_prefix = 24
 cluster_domain = "cluster.local"
+# cluster_dns = "127.96.0.10"       # default: the 10th address of service_cidr
 
 [store]
 implementation = "memory"
@@ -69,12 +75,26 @@ class ClusterSettings:
 
     name: str = "kubelab"
     """The cluster's name (a DNS-1123 label), shown by tools and used in file names."""
-    service_cidr: str = "10.96.0.0/12"
-    """Where Service cluster IPs come from (the API server allocates them)."""
-    pod_cidr: str = "10.244.0.0/16"
-    """Where pod IPs come from (runtimes allocate them per node); must not overlap services."""
+    seed: int = 0
+    """The root of every part's seeded randomness (`env.rng(...)` streams derive from it)."""
+    service_cidr: str = "127.96.0.0/12"
+    """Where Service cluster IPs come from (the API server allocates them); loopback so a
+    real cluster on one machine can listen on them."""
+    pod_cidr: str = "127.128.0.0/9"
+    """Where pod IPs come from (one `/node_cidr_prefix` per node); must not overlap services."""
+    node_cidr_prefix: int = 24
+    """The size of each node's slice of `pod_cidr`."""
     cluster_domain: str = "cluster.local"
     """The DNS zone of the cluster (`<svc>.<ns>.svc.<cluster_domain>`), no trailing dot."""
+    cluster_dns: str = ""
+    """The DNS service's cluster IP; empty means the 10th address of `service_cidr`."""
+
+    @property
+    def dns_ip(self) -> str:
+        """`cluster_dns`, or the 10th address of the service range (Kubernetes' convention)."""
+        if self.cluster_dns:
+            return self.cluster_dns
+        return str(ipaddress.ip_network(self.service_cidr)[10])
 
 
 @attrs.frozen
@@ -159,8 +179,11 @@ def _check_network(
 def _cluster(reader: _Reader, data: Mapping[str, Any]) -> ClusterSettings:
     fields = tuple(f.name for f in attrs.fields(ClusterSettings))
     reader.table(data, "cluster", fields)
-    values = {key: reader.value(data, "cluster", key, str) for key in data}
+    types = {"seed": int, "node_cidr_prefix": int}
+    values = {key: reader.value(data, "cluster", key, types.get(key, str)) for key in data}
     settings = ClusterSettings(**values)
+    if not 0 <= settings.seed < 2**63:
+        raise reader.fail(f'"cluster.seed" must be in 0..2^63-1, not {settings.seed}')
     if not _DNS_LABEL.fullmatch(settings.name) or len(settings.name) > 63:
         raise reader.fail(
             f'"cluster.name" must be a DNS-1123 label (lower-case letters, digits and "-", '
@@ -183,6 +206,22 @@ def _cluster(reader: _Reader, data: Mapping[str, Any]) -> ClusterSettings:
         raise reader.fail(
             f'"cluster.service_cidr" ({services}) and "cluster.pod_cidr" ({pods}) overlap'
         )
+    if not pods.prefixlen <= settings.node_cidr_prefix <= pods.max_prefixlen - 2:
+        raise reader.fail(
+            f'"cluster.node_cidr_prefix" must be between the pod range\'s /{pods.prefixlen} '
+            f"and /{pods.max_prefixlen - 2}, not {settings.node_cidr_prefix}"
+        )
+    if settings.cluster_dns:
+        try:
+            dns = ipaddress.ip_address(settings.cluster_dns)
+        except ValueError:
+            raise reader.fail(
+                f'"cluster.cluster_dns" is not an IP address: "{settings.cluster_dns}"'
+            ) from None
+        if dns not in services:
+            raise reader.fail(
+                f'"cluster.cluster_dns" ({dns}) is outside "cluster.service_cidr" ({services})'
+            )
     return attrs.evolve(settings, cluster_domain=domain)
 
 

@@ -13,7 +13,10 @@ import trio
 import typer
 
 from components.apiserver.up import UpError, UpOptions, run_up
+from kernel.cli.core import validate_config
 from kernel.cli.errors import UserError
+from kernel.config import ConfigError, load_config
+from kernel.registry import default_registry
 
 
 def store_options(store: str, etcd_endpoints: str | None) -> dict[str, Any]:
@@ -28,19 +31,48 @@ def store_options(store: str, etcd_endpoints: str | None) -> dict[str, Any]:
     return {"endpoints": endpoints}
 
 
+def choose_store(
+    store: str | None, etcd_endpoints: str | None, config: Path | None
+) -> tuple[str, dict[str, Any]]:
+    """The store `up` opens and its options: from `--config`'s [store] table, or the flags."""
+    if config is None:
+        name = store or "memory"
+        return name, store_options(name, etcd_endpoints)
+    if store is not None or etcd_endpoints is not None:
+        raise UserError("--config names the store: drop --store/--etcd-endpoints, or --config")
+    try:
+        loaded = load_config(config)
+    except ConfigError as err:
+        raise UserError(str(err)) from None
+    _, problems = validate_config(loaded, default_registry)
+    if problems:
+        raise UserError(f"{config}: {problems[0]}")
+    part = loaded.store
+    if part is None:
+        raise UserError(f"{config}: [store] is missing: name the store to run")
+    return part.implementation, dict(part.options)
+
+
 def register(app: typer.Typer) -> None:
     """Add `kubelab up` to the root app."""
 
     @app.command("up")
-    def up_cmd(
+    def up_cmd(  # noqa: PLR0917 - typer maps parameters to options
         api_address: str = typer.Option(
             "127.0.0.1", "--api-address", help="Address the API server listens on."
         ),
         api_port: int = typer.Option(
             6443, "--api-port", min=0, max=65535, help="Port to listen on (0: any free)."
         ),
-        store: str = typer.Option(
-            "memory", "--store", help="Store implementation: a registered name or module:attr."
+        store: str | None = typer.Option(
+            None,
+            "--store",
+            help="Store implementation: a registered name or module:attr (default: memory).",
+        ),
+        config: Path | None = typer.Option(
+            None,
+            "--config",
+            help="Cluster config (TOML): runs the implementations it names, with their options.",
         ),
         etcd_endpoints: str | None = typer.Option(
             None, "--etcd-endpoints", help="Comma-separated etcd client URLs (--store etcd)."
@@ -50,9 +82,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run a local cluster in the foreground: the store and the API server. Ctrl-C stops."""
-        opts = UpOptions(
-            store, store_options(store, etcd_endpoints), api_address, api_port, state_dir
-        )
+        store, options = choose_store(store, etcd_endpoints, config)
+        opts = UpOptions(store, options, api_address, api_port, state_dir)
         try:
             trio.run(run_up, opts)
         except UpError as err:

@@ -121,3 +121,53 @@ def test_up_reports_an_unwritable_state_dir_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "components").write_text("not a directory")
     line = _up_fails(tmp_path, "--api-port", "0")
     assert line.startswith("kubelab: --state-dir: cannot write ")
+
+
+STUDENT_STORE = """
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from components.store.memory import open_memory_store
+
+
+@asynccontextmanager
+async def open_store(marker: str):
+    Path(marker).write_text("opened by kubelab up")
+    async with open_memory_store() as store:
+        yield store
+"""
+
+
+def test_up_config_runs_the_store_the_config_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A student's `module:attr` store, with its options, is what `up --config` serves on."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "student_store.py").write_text(STUDENT_STORE)
+    marker = tmp_path / "marker"
+    config = tmp_path / "cluster.toml"
+    config.write_text(
+        '[store]\nimplementation = "student_store:open_store"\n'
+        f'[store.options]\nmarker = "{marker}"\n'
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(code), os.environ.get("PYTHONPATH", "")]))
+    proc, url = _start(tmp_path / "state", "--config", str(config))
+    try:
+        assert marker.read_text() == "opened by kubelab up"
+        assert httpx.get(f"{url}/healthz", timeout=10, verify=False).status_code in (200, 401)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+
+
+def test_up_config_mistakes_are_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "cluster.toml"
+    bad.write_text('[store]\nimplementation = "memory"\n[store.options]\nnosuch = 1\n')
+    line = _up_fails(tmp_path, "--config", str(bad), "--api-port", "0")
+    assert line.startswith(f"kubelab: {bad}: ")
+    assert "nosuch" in line
+    both = _up_fails(tmp_path, "--config", str(bad), "--store", "memory")
+    assert "--config names the store" in both
+    bad.write_text('[cluster]\nseed = "x"\n')
+    assert '"cluster.seed" must be an integer' in _up_fails(tmp_path, "--config", str(bad))

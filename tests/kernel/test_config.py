@@ -75,7 +75,10 @@ def test_full_config_loads_every_part_with_its_options(tmp_path: Path) -> None:
     config = load_config(path)
     assert config.source == str(path)
     assert config.cluster == ClusterSettings(
-        "lab-1", "10.100.0.0/16", "10.200.0.0/16", "example.test"
+        name="lab-1",
+        service_cidr="10.100.0.0/16",
+        pod_cidr="10.200.0.0/16",
+        cluster_domain="example.test",
     )
     assert list(config.parts()) == list(PART_NAMES)
     assert config.scheduler == PartConfig(
@@ -112,8 +115,8 @@ def test_absent_parts_are_not_configured() -> None:
         ),
         (
             '[cluster]\ndomain = "cluster.local"\n',
-            'unknown key "cluster.domain" (known keys in [cluster]: name, service_cidr, '
-            "pod_cidr, cluster_domain)",
+            'unknown key "cluster.domain" (known keys in [cluster]: name, seed, service_cidr, '
+            "pod_cidr, node_cidr_prefix, cluster_domain, cluster_dns)",
         ),
     ],
 )
@@ -168,8 +171,18 @@ def test_unknown_keys_are_rejected_naming_the_key_path_and_file(
             "IPv4 or IPv6 network",
         ),
         (
-            '[cluster]\npod_cidr = "10.96.128.0/17"\n',
-            '"cluster.service_cidr" (10.96.0.0/12) and "cluster.pod_cidr" (10.96.128.0/17) overlap',
+            '[cluster]\npod_cidr = "127.96.128.0/17"\n',
+            '"cluster.service_cidr" (127.96.0.0/12) and "cluster.pod_cidr" (127.96.128.0/17) '
+            "overlap",
+        ),
+        ('[cluster]\nseed = "7"\n', '"cluster.seed" must be an integer, not a string'),
+        (
+            "[cluster]\nnode_cidr_prefix = 31\n",
+            '"cluster.node_cidr_prefix" must be between the pod range\'s /9 and /30, not 31',
+        ),
+        (
+            '[cluster]\ncluster_dns = "10.0.0.10"\n',
+            '"cluster.cluster_dns" (10.0.0.10) is outside "cluster.service_cidr" (127.96.0.0/12)',
         ),
     ],
 )
@@ -230,3 +243,14 @@ def test_cluster_domain_trailing_dot_is_dropped() -> None:
 def test_ipv6_service_and_ipv4_pod_networks_do_not_overlap() -> None:
     config = parse_config('[cluster]\nservice_cidr = "fd00:10:96::/112"\n')
     assert config.cluster.service_cidr == "fd00:10:96::/112"
+
+
+def test_cluster_defaults_work_on_one_machine() -> None:
+    """Loopback ranges (reachable without root or routes), a /24 per node, DNS at .10."""
+    cluster = ClusterConfig.default().cluster
+    assert (cluster.service_cidr, cluster.pod_cidr) == ("127.96.0.0/12", "127.128.0.0/9")
+    assert (cluster.node_cidr_prefix, cluster.seed) == (24, 0)
+    assert cluster.dns_ip == "127.96.0.10"
+    assert parse_config('[cluster]\nseed = 42\ncluster_dns = "127.96.0.53"\n').cluster.dns_ip == (
+        "127.96.0.53"
+    )
