@@ -29,7 +29,8 @@ def test_validate_default_config(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 0
     assert err == ""
     assert out.splitlines() == [
-        f"{path}: cluster kubelab: services 127.96.0.0/12, pods 127.128.0.0/9, domain cluster.local",
+        f"{path}: cluster kubelab: services 127.96.0.0/12, pods 127.128.0.0/9, "
+        "domain cluster.local",
         "  store      memory (components.store.memory:open_memory_store): implements Store",
     ]
 
