@@ -27,7 +27,7 @@ MAX_CONNECTIONS = 1024
 """Open client connections at once; more are closed as they arrive."""
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _positive(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not value > 0:
         raise ValueError(f"{attribute.name} must be positive, not {value!r}")
 

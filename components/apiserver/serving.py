@@ -323,11 +323,7 @@ class HTTPServer:
                     arrived = await conn.wait_request()
                 if not arrived:
                     return
-                head = None
-                with trio.move_on_after(self.limits.read_header_timeout) as timer:
-                    head = await conn.read_head()
-                if timer.cancelled_caught:
-                    raise ProtocolError(408, "the request head did not arrive in time")
+                head = await self._read_head(conn)
                 if head is None:
                     return
                 conn.busy = True
@@ -340,6 +336,15 @@ class HTTPServer:
                 await _refuse(conn, err)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             return
+
+    async def _read_head(self, conn: _Connection) -> RequestHead | None:
+        """The next head, which must arrive within `read_header_timeout` once begun."""
+        head = None
+        with trio.move_on_after(self.limits.read_header_timeout) as timer:
+            head = await conn.read_head()
+        if timer.cancelled_caught:
+            raise ProtocolError(408, "the request head did not arrive in time")
+        return head
 
     async def _one(self, conn: _Connection, head: RequestHead) -> Responder:
         if head.headers.get("expect", "").lower() == "100-continue":

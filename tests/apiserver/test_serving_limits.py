@@ -64,7 +64,7 @@ async def test_a_head_over_the_configured_size_gets_431(server: APIServer) -> No
         conn = await _connect(url)
         await conn.send(b"GET /version HTTP/1.1\r\nhost: t\r\nx-big: " + b"a" * 2000 + b"\r\n\r\n")
         code, _, status = await conn.response()
-        assert code == 431 and status["kind"] == "Status"
+        assert (code, status["kind"]) == (431, "Status")
 
 
 async def test_connections_past_the_limit_are_closed_at_once_and_logged(
