@@ -12,6 +12,8 @@ from typing import Any
 import trio
 import typer
 
+from components.apiserver.compactor import COMPACTION_INTERVAL_SECONDS
+from components.apiserver.limits import MAX_CONNECTIONS, REQUEST_TIMEOUT_SECONDS, ServingLimits
 from components.apiserver.up import UpError, UpOptions, run_up
 from kernel.cli.errors import UserError
 
@@ -32,7 +34,7 @@ def register(app: typer.Typer) -> None:
     """Add `kubelab up` to the root app."""
 
     @app.command("up")
-    def up_cmd(
+    def up_cmd(  # noqa: PLR0917 - typer maps one parameter per option
         api_address: str = typer.Option(
             "127.0.0.1", "--api-address", help="Address the API server listens on."
         ),
@@ -48,10 +50,29 @@ def register(app: typer.Typer) -> None:
         state_dir: Path = typer.Option(
             Path("~/.kubelab"), "--state-dir", help="Where the kubeconfig and tokens go."
         ),
+        request_timeout: float = typer.Option(
+            REQUEST_TIMEOUT_SECONDS, "--request-timeout", min=0.001, help="Seconds to send a body."
+        ),
+        max_connections: int = typer.Option(
+            MAX_CONNECTIONS, "--max-connections", min=1, help="Open client connections at once."
+        ),
+        compaction_interval: float = typer.Option(
+            COMPACTION_INTERVAL_SECONDS,
+            "--etcd-compaction-interval",
+            min=0,
+            help="Seconds between store compactions (0: never).",
+        ),
     ) -> None:
         """Run a local cluster in the foreground: the store and the API server. Ctrl-C stops."""
+        limits = ServingLimits(request_timeout=request_timeout, max_connections=max_connections)
         opts = UpOptions(
-            store, store_options(store, etcd_endpoints), api_address, api_port, state_dir
+            store,
+            store_options(store, etcd_endpoints),
+            api_address,
+            api_port,
+            state_dir,
+            limits=limits,
+            compaction_interval=compaction_interval,
         )
         try:
             trio.run(run_up, opts)
