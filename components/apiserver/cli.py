@@ -13,7 +13,13 @@ import trio
 import typer
 
 from components.apiserver.compactor import COMPACTION_INTERVAL_SECONDS
-from components.apiserver.limits import MAX_CONNECTIONS, REQUEST_TIMEOUT_SECONDS, ServingLimits
+from components.apiserver.limits import (
+    IDLE_TIMEOUT_SECONDS,
+    MAX_CONNECTIONS,
+    READ_HEADER_TIMEOUT_SECONDS,
+    REQUEST_TIMEOUT_SECONDS,
+    ServingLimits,
+)
 from components.apiserver.up import UpError, UpOptions, run_up
 from kernel.cli.errors import UserError
 
@@ -53,6 +59,15 @@ def register(app: typer.Typer) -> None:
         request_timeout: float = typer.Option(
             REQUEST_TIMEOUT_SECONDS, "--request-timeout", min=0.001, help="Seconds to send a body."
         ),
+        read_header_timeout: float = typer.Option(
+            READ_HEADER_TIMEOUT_SECONDS,
+            "--read-header-timeout",
+            min=0.001,
+            help="Seconds to send a request head once begun.",
+        ),
+        idle_timeout: float = typer.Option(
+            IDLE_TIMEOUT_SECONDS, "--idle-timeout", min=0.001, help="Seconds a keep-alive may idle."
+        ),
         max_connections: int = typer.Option(
             MAX_CONNECTIONS, "--max-connections", min=1, help="Open client connections at once."
         ),
@@ -64,7 +79,12 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run a local cluster in the foreground: the store and the API server. Ctrl-C stops."""
-        limits = ServingLimits(request_timeout=request_timeout, max_connections=max_connections)
+        limits = ServingLimits(
+            request_timeout=request_timeout,
+            read_header_timeout=read_header_timeout,
+            idle_timeout=idle_timeout,
+            max_connections=max_connections,
+        )
         opts = UpOptions(
             store,
             store_options(store, etcd_endpoints),
