@@ -309,7 +309,10 @@ def http_watch(
 
 
 def register(bench_app: typer.Typer) -> None:
-    """Add `kubelab bench apiserver`."""
+    """Add `kubelab bench apiserver` (and `kubelab bench soak`, its memory-over-time sibling)."""
+    from components.apiserver import soak
+
+    soak.register(bench_app)
 
     @bench_app.command("apiserver")
     def apiserver_cmd(  # noqa: PLR0917 - typer options

@@ -12,6 +12,14 @@ from typing import Any
 import trio
 import typer
 
+from components.apiserver.compactor import COMPACTION_INTERVAL_SECONDS
+from components.apiserver.limits import (
+    IDLE_TIMEOUT_SECONDS,
+    MAX_CONNECTIONS,
+    READ_HEADER_TIMEOUT_SECONDS,
+    REQUEST_TIMEOUT_SECONDS,
+    ServingLimits,
+)
 from components.apiserver.up import UpError, UpOptions, run_up
 from kernel.cli.core import validate_config
 from kernel.cli.errors import UserError
@@ -57,7 +65,7 @@ def register(app: typer.Typer) -> None:
     """Add `kubelab up` to the root app."""
 
     @app.command("up")
-    def up_cmd(  # noqa: PLR0917 - typer maps parameters to options
+    def up_cmd(  # noqa: PLR0917 - typer maps one parameter per option
         api_address: str = typer.Option(
             "127.0.0.1", "--api-address", help="Address the API server listens on."
         ),
@@ -80,10 +88,45 @@ def register(app: typer.Typer) -> None:
         state_dir: Path = typer.Option(
             Path("~/.kubelab"), "--state-dir", help="Where the kubeconfig and tokens go."
         ),
+        request_timeout: float = typer.Option(
+            REQUEST_TIMEOUT_SECONDS, "--request-timeout", min=0.001, help="Seconds to send a body."
+        ),
+        read_header_timeout: float = typer.Option(
+            READ_HEADER_TIMEOUT_SECONDS,
+            "--read-header-timeout",
+            min=0.001,
+            help="Seconds to send a request head once begun.",
+        ),
+        idle_timeout: float = typer.Option(
+            IDLE_TIMEOUT_SECONDS, "--idle-timeout", min=0.001, help="Seconds a keep-alive may idle."
+        ),
+        max_connections: int = typer.Option(
+            MAX_CONNECTIONS, "--max-connections", min=1, help="Open client connections at once."
+        ),
+        compaction_interval: float = typer.Option(
+            COMPACTION_INTERVAL_SECONDS,
+            "--etcd-compaction-interval",
+            min=0,
+            help="Seconds between store compactions (0: never).",
+        ),
     ) -> None:
         """Run a local cluster in the foreground: the store and the API server. Ctrl-C stops."""
         store, options = choose_store(store, etcd_endpoints, config)
-        opts = UpOptions(store, options, api_address, api_port, state_dir)
+        limits = ServingLimits(
+            request_timeout=request_timeout,
+            read_header_timeout=read_header_timeout,
+            idle_timeout=idle_timeout,
+            max_connections=max_connections,
+        )
+        opts = UpOptions(
+            store,
+            options,
+            api_address,
+            api_port,
+            state_dir,
+            limits=limits,
+            compaction_interval=compaction_interval,
+        )
         try:
             trio.run(run_up, opts)
         except UpError as err:

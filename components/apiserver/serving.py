@@ -24,7 +24,6 @@ import attrs
 import trio
 
 from components.apiserver.h1 import (
-    MAX_HEAD_BYTES,
     ProtocolError,
     RequestHead,
     body_length,
@@ -33,23 +32,21 @@ from components.apiserver.h1 import (
     response_head,
 )
 from components.apiserver.http import (
-    MAX_BODY_BYTES,
     APIApp,
     Handler,
     Request,
     RequestEntityTooLarge,
     Responder,
 )
+from components.apiserver.limits import ServingLimits
 from components.apiserver.server import APIServer
 from components.apiserver.wire import JSON, encode_json
-from kernel.api.errors import BadRequest, StatusError
+from kernel.api.errors import BadRequest, StatusError, Timeout
 
 log = logging.getLogger("kubelab.apiserver")
 
 GRACE_SECONDS = 1.0
 """How long a stopping server lets requests in progress finish."""
-KEEP_ALIVE_SECONDS = 75.0
-"""An idle keep-alive connection is closed after this long without a request."""
 RECEIVE_BYTES = 65536
 _ACCEPT_RETRY = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.ENOBUFS})
 
@@ -154,6 +151,7 @@ class _Connection:
     """Serving a request (not waiting for one)."""
     streaming: bool = False
     """Serving a watch (ends at once on shutdown)."""
+    limits: ServingLimits = attrs.field(factory=ServingLimits)
 
     async def send(self, data: bytes) -> None:
         await self.stream.send_all(data)
@@ -163,9 +161,9 @@ class _Connection:
 
     async def wait_closed(self) -> None:
         """Read (and keep) whatever comes until the client closes its side."""
-        while len(self.buffer) <= MAX_HEAD_BYTES and await self._fill():
+        while len(self.buffer) <= self.limits.max_head_bytes and await self._fill():
             pass
-        if len(self.buffer) > MAX_HEAD_BYTES:
+        if len(self.buffer) > self.limits.max_head_bytes:
             await trio.sleep_forever()  # a client pipelining this much is not a watcher
 
     async def _fill(self) -> bool:
@@ -175,6 +173,10 @@ class _Connection:
         self.buffer += data
         return True
 
+    async def wait_request(self) -> bool:
+        """Wait for the next request's first byte; False when the client closed first."""
+        return bool(self.buffer) or await self._fill()
+
     async def read_head(self) -> RequestHead | None:
         """The next request's head; None when the client closed between requests."""
         while True:
@@ -183,13 +185,13 @@ class _Connection:
             end = self.buffer.find(b"\r\n\r\n")
             if end >= 0:
                 break
-            if len(self.buffer) > MAX_HEAD_BYTES:
+            if len(self.buffer) > self.limits.max_head_bytes:
                 raise ProtocolError(431, "the request head is too large")
             if not await self._fill():
                 if self.buffer:
                     raise ProtocolError(400, "the connection closed inside a request head")
                 return None
-        if end > MAX_HEAD_BYTES:
+        if end > self.limits.max_head_bytes:
             raise ProtocolError(431, "the request head is too large")
         data = bytes(self.buffer[:end])
         del self.buffer[: end + 4]
@@ -205,7 +207,7 @@ class _Connection:
 
     async def read_line(self) -> bytes:
         while (end := self.buffer.find(b"\r\n")) < 0:
-            if len(self.buffer) > MAX_HEAD_BYTES:
+            if len(self.buffer) > self.limits.max_head_bytes:
                 raise ProtocolError(400, "a chunk line is too long")
             if not await self._fill():
                 raise ProtocolError(400, "the connection closed inside a request body")
@@ -214,15 +216,16 @@ class _Connection:
         return line
 
     async def read_body(self, head: RequestHead) -> bytes:
-        size = body_length(head, MAX_BODY_BYTES)
+        size = body_length(head, self.limits.max_body_bytes)
         if size is not None:
             return await self.read_exact(size) if size else b""
         parts: list[bytes] = []
         total = 0
         while (size := parse_chunk_size(await self.read_line())) > 0:
             total += size
-            if total > MAX_BODY_BYTES:
-                raise ProtocolError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+            if total > self.limits.max_body_bytes:
+                limit = self.limits.max_body_bytes
+                raise ProtocolError(413, f"the request body is larger than {limit} bytes")
             parts.append(await self.read_exact(size))
             if await self.read_line():
                 raise ProtocolError(400, "a chunk of a chunked body is longer than its size")
@@ -236,9 +239,11 @@ class HTTPServer:
     """Accepts connections and runs `handler` for each request on them."""
 
     handler: Handler
-    keep_alive_seconds: float = KEEP_ALIVE_SECONDS
+    limits: ServingLimits = attrs.field(factory=ServingLimits)
     grace_seconds: float = GRACE_SECONDS
     _connections: set[_Connection] = attrs.field(factory=set)
+    _at_limit: bool = False
+    """Whether the connection limit was reached and said so (logged once until it eases)."""
     _draining: bool = False
     _idle: trio.Event = attrs.field(factory=trio.Event)
 
@@ -279,10 +284,25 @@ class HTTPServer:
                 log.warning("accept failed (%s); retrying", err)
                 await trio.sleep(0.1)
                 continue
+            if len(self._connections) >= self.limits.max_connections:
+                self._refuse_connection(stream)
+                continue
+            self._at_limit = False
             nursery.start_soon(self._connection, stream)
 
+    def _refuse_connection(self, stream: trio.SocketStream) -> None:
+        """Close a connection past the limit at once (no task, no read): the client sees EOF."""
+        if not self._at_limit:
+            self._at_limit = True
+            log.warning(
+                "connection limit reached (%d open, --max-connections); closing new connections",
+                len(self._connections),
+            )
+        with suppress(OSError):
+            stream.socket.close()
+
     async def _connection(self, stream: trio.SocketStream) -> None:
-        conn = _Connection(stream)
+        conn = _Connection(stream, limits=self.limits)
         self._connections.add(conn)
         try:
             with conn.scope:
@@ -298,9 +318,12 @@ class HTTPServer:
         try:
             while not self._draining:
                 conn.busy = False
-                head = None
-                with trio.move_on_after(self.keep_alive_seconds):
-                    head = await conn.read_head()
+                arrived = False
+                with trio.move_on_after(self.limits.idle_timeout):
+                    arrived = await conn.wait_request()
+                if not arrived:
+                    return
+                head = await self._read_head(conn)
                 if head is None:
                     return
                 conn.busy = True
@@ -314,10 +337,23 @@ class HTTPServer:
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             return
 
+    async def _read_head(self, conn: _Connection) -> RequestHead | None:
+        """The next head, which must arrive within `read_header_timeout` once begun."""
+        head = None
+        with trio.move_on_after(self.limits.read_header_timeout) as timer:
+            head = await conn.read_head()
+        if timer.cancelled_caught:
+            raise ProtocolError(408, "the request head did not arrive in time")
+        return head
+
     async def _one(self, conn: _Connection, head: RequestHead) -> Responder:
         if head.headers.get("expect", "").lower() == "100-continue":
             await conn.send(b"HTTP/1.1 100 Continue\r\n\r\n")
-        body = await conn.read_body(head)
+        body = b""
+        with trio.move_on_after(self.limits.request_timeout) as timer:
+            body = await conn.read_body(head)
+        if timer.cancelled_caught:
+            raise ProtocolError(408, "the request body did not arrive in time (--request-timeout)")
         method = "GET" if head.method == "HEAD" else head.method
         request = Request.parse(method, head.path, head.query, head.headers, body)
         responder = Responder(
@@ -341,12 +377,14 @@ async def _refuse(conn: _Connection, err: ProtocolError) -> None:
         error = BadRequest(err.message)
     elif err.code == 413:
         error = RequestEntityTooLarge(err.message)
+    elif err.code == 408:
+        error = Timeout(err.message, code=408)
     else:
         error = StatusError(err.message, code=err.code)
     data = encode_json(error.to_status())
     head = response_head(err.code, [("content-type", JSON)], length=len(data), keep_alive=False)
-    with suppress(trio.BrokenResourceError, trio.ClosedResourceError):
-        await conn.send(head + data)
+    with suppress(trio.BrokenResourceError, trio.ClosedResourceError), trio.move_on_after(1):
+        await conn.send(head + data)  # bounded: a client that does not read gets the close
 
 
 async def serve_http(
@@ -355,6 +393,7 @@ async def serve_http(
     port: int = 0,
     *,
     max_requests_inflight: int = 400,
+    limits: ServingLimits | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until cancelled; reports ``http://host:port`` through `task_status`."""
@@ -366,7 +405,7 @@ async def serve_http(
         raise
     bound_host, bound_port = listeners[0].socket.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    http = HTTPServer(APIApp(server, max_requests_inflight))
+    http = HTTPServer(APIApp(server, max_requests_inflight), limits or ServingLimits())
     async with trio.open_nursery() as nursery:
         await nursery.start(server.watch_cache.run)
         await nursery.start(http.serve, listeners)
@@ -375,13 +414,17 @@ async def serve_http(
 
 @asynccontextmanager
 async def open_http_server(
-    server: APIServer, host: str = "127.0.0.1", port: int = 0, *, max_requests_inflight: int = 400
+    server: APIServer,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    max_requests_inflight: int = 400,
+    limits: ServingLimits | None = None,
 ) -> AsyncIterator[str]:
     """Run the HTTP front end for the block; yields its URL."""
     async with trio.open_nursery() as nursery:
-        url = await nursery.start(
-            partial(serve_http, max_requests_inflight=max_requests_inflight), server, host, port
-        )
+        serve = partial(serve_http, max_requests_inflight=max_requests_inflight, limits=limits)
+        url = await nursery.start(serve, server, host, port)
         try:
             yield url
         finally:

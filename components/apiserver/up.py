@@ -16,6 +16,7 @@ import secrets
 import signal
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,6 +24,8 @@ import attrs
 import trio
 
 from components.apiserver.auth import ADMIN_GROUP, UserInfo
+from components.apiserver.compactor import COMPACTION_INTERVAL_SECONDS, run_compactor
+from components.apiserver.limits import ServingLimits
 from components.apiserver.rbac import RBACAuthorizer
 from components.apiserver.rbac_policy import ensure_bootstrap_policy
 from components.apiserver.server import APIServer
@@ -53,6 +56,10 @@ class UpOptions:
     address: str = "127.0.0.1"
     port: int = 6443
     state_dir: Path = Path("~/.kubelab")
+    limits: ServingLimits = attrs.field(factory=ServingLimits)
+    """Timeouts, sizes and the connection limit of the HTTP front end."""
+    compaction_interval: float = COMPACTION_INTERVAL_SECONDS
+    """Seconds between store compactions (0: never), as --etcd-compaction-interval."""
 
 
 ADMIN = UserInfo("admin", "admin", (ADMIN_GROUP, "system:authenticated"))
@@ -155,7 +162,9 @@ async def _serve(
             async with trio.open_nursery() as nursery:
                 if isinstance(server.authorizer, RBACAuthorizer):
                     await nursery.start(server.authorizer.run)  # decisions from a watched cache
-                url = await nursery.start(serve_http, server, opts.address, opts.port)
+                await nursery.start(run_compactor, server.store, opts.compaction_interval)
+                serve = partial(serve_http, limits=opts.limits)
+                url = await nursery.start(serve, server, opts.address, opts.port)
                 for file, token in tokens.items():
                     where = state_dir if file == "kubeconfig" else state_dir / "components"
                     try:

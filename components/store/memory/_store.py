@@ -110,6 +110,8 @@ class MemoryStoreStatistics:
     """Events retained for watch replay."""
     watchers: int
     leases: int
+    retained_bytes: int = 0
+    """Key and value bytes held by history and the watch log (what compaction frees)."""
 
 
 class MemoryStore:
@@ -229,7 +231,16 @@ class MemoryStore:
             log_events=len(self.log),
             watchers=self.watchers,
             leases=len(self._leases),
+            retained_bytes=self._retained_bytes(),
         )
+
+    def _retained_bytes(self) -> int:
+        """Sum of key and value sizes over every kept version and logged event (O(history))."""
+        total = 0
+        for key, hist in self._history.items():
+            for _, kv in hist:
+                total += len(key) + (len(kv.value) if kv is not None else 0)
+        return total + sum(len(e.kv.key) + len(e.kv.value) for e in self.log)
 
     # ------------------------------------------------------------------ writes
 

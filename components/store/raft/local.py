@@ -30,7 +30,7 @@ from components.store.raft.real.host import Address
 from components.store.raft.serve import DEFAULT_PROGRAM, LISTEN_FAILED
 from components.store.raft.tcp_transport import open_tcp_client_transport
 from components.store.raft.transport import ClientTransport
-from kernel.exception_groups import first_leaf
+from kernel.exception_groups import first_leaf, lone_exception
 from kernel.interfaces.store import StoreError, StoreUnavailableError
 
 READY_MARK = " ready: "
@@ -321,10 +321,29 @@ async def open_local_raft_store(
 async def open_up_raft_store(
     state_dir: str | Path | None = None, members: int = 3, fsync: bool = True
 ) -> AsyncIterator[RaftClient]:
-    """`kubelab up --store raft`: `members` local processes, data in ``<state-dir>/raft``."""
+    """`kubelab up --store raft`: `members` local processes, data in ``<state-dir>/raft``.
+
+    A supervisor restarts a member that dies, with backoff, and logs it (`supervisor`).
+    """
+    from components.store.raft.supervisor import supervise_members  # here: it imports this module
+
     data_dir = Path(state_dir).expanduser() / "raft" if state_dir is not None else None
-    async with open_local_raft_store(members, fsync=fsync, data_dir=data_dir) as store:
-        yield store
+    try:
+        async with (
+            open_local_raft_cluster(members, fsync=fsync, data_dir=data_dir) as cluster,
+            open_cluster_client(cluster) as client,
+            trio.open_nursery() as nursery,
+        ):
+            await nursery.start(supervise_members, cluster)
+            try:
+                yield client
+            finally:
+                nursery.cancel_scope.cancel()
+    except BaseExceptionGroup as group:  # the supervisor never raises: the group is the block's
+        theirs = lone_exception(group, deep=False)
+        if theirs is None:
+            raise
+        raise theirs from None
 
 
 __all__ = [
