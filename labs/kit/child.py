@@ -13,6 +13,8 @@ import sys
 import traceback
 from typing import Any
 
+from kernel.exception_groups import first_leaf
+
 RESULT_MARK = "@@kubelab-lab-result@@ "
 
 
@@ -31,13 +33,16 @@ def run(lab_name: str, check_name: str, impl: str, seed: int) -> dict[str, Any]:
     fn = getattr(importlib.import_module(module_name), attr)
     try:
         trace = fn(factory, seed)
-    except NotImplementedError as exc:
-        return {"outcome": "fail", "message": f"not implemented: {exc}", "digest": ""}
-    except AssertionError as exc:
-        return {"outcome": "fail", "message": str(exc) or type(exc).__name__, "digest": ""}
-    except Exception as exc:  # a crash in student code is that check's failure, shown in full
-        tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-        return {"outcome": "fail", "message": "".join(tb[-6:]).strip(), "digest": ""}
+    except Exception as raised:  # a crash in student code is that check's failure, shown in full
+        exc = first_leaf(raised)
+        if isinstance(exc, NotImplementedError):
+            message = f"not implemented yet: {exc}"
+        elif isinstance(exc, AssertionError):
+            message = str(exc) or type(exc).__name__
+        else:
+            tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+            message = "".join(tb[-6:]).strip()
+        return {"outcome": "fail", "message": message, "digest": ""}
     digest = hashlib.sha256("\n".join(trace).encode()).hexdigest()
     return {"outcome": "pass", "message": "", "digest": digest}
 
