@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,9 @@ from labs.kit.impl import ImplError, resolve_impl
 from labs.kit.lab import Lab
 from labs.registry import LABS, get_lab
 
-lab_app = typer.Typer(name="lab", help="Course labs: start one, grade your work.", no_args_is_help=True)
+lab_app = typer.Typer(
+    name="lab", help="Course labs: start one, grade your work.", no_args_is_help=True
+)
 
 
 def _lab(name: str) -> Lab:
@@ -48,15 +50,15 @@ def start(name: str, folder: Path) -> None:
 
 
 @lab_app.command("grade")
-def grade_cmd(
+def grade_cmd(  # noqa: PLR0917 - typer maps parameters to options
     name: str,
-    impl: Annotated[Optional[str], typer.Option(help="module:attr or your folder")] = None,  # noqa: UP007
+    impl: Annotated[str | None, typer.Option(help="module:attr or your folder")] = None,
     seed: Annotated[int, typer.Option(help="seed of every seeded check")] = 0,
     runs: Annotated[int, typer.Option(help="grade under this many seeds (seed, seed+1, ...)")] = 1,
-    only: Annotated[Optional[list[str]], typer.Option(help="just this check")] = None,  # noqa: UP007
+    only: Annotated[list[str] | None, typer.Option(help="just this check")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    batch: Annotated[Optional[Path], typer.Option(help="grade every folder in it")] = None,  # noqa: UP007
-    out: Annotated[Path, typer.Option(help="where --batch writes the gradebook")] = Path("."),
+    batch: Annotated[Path | None, typer.Option(help="grade every folder in it")] = None,
+    out: Annotated[Path, typer.Option(help="where --batch writes the gradebook")] = Path(),
 ) -> None:
     """Grade an implementation: a score table, exit 0 only on full marks."""
     lab = _lab(name)

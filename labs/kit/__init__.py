@@ -1,1 +1,1 @@
-"""The grading kit: labs declare checks with points and budgets; the kit runs each in a subprocess."""
+"""The grading kit: checks with points and budgets, each run in a subprocess, scored."""

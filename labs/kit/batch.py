@@ -43,7 +43,12 @@ def grade_batch(
         for row in rows:
             checks = row.get("checks", {})
             writer.writerow(
-                [row["submission"], *(checks.get(n, 0) for n in names), row["earned"],
-                 row["points"], row["error"]]
+                [
+                    row["submission"],
+                    *(checks.get(n, 0) for n in names),
+                    row["earned"],
+                    row["points"],
+                    row["error"],
+                ]
             )
     return rows

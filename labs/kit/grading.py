@@ -79,10 +79,10 @@ class GradeReport:
         """A score table; every failure with its claim, message, hint and replay command."""
         width = max([len(c.name) for c in self.checks] + [5])
         lines = [f"{'check':{width}}  points  result             time"]
-        for c in self.checks:
-            lines.append(
-                f"{c.name:{width}}  {c.earned:>2}/{c.points:<3}  {c.outcome:17}  {c.seconds:5.1f}s"
-            )
+        lines.extend(
+            f"{c.name:{width}}  {c.earned:>2}/{c.points:<3}  {c.outcome:17}  {c.seconds:5.1f}s"
+            for c in self.checks
+        )
         lines.append(f"{'total':{width}}  {self.earned}/{self.points}")
         for c in self.checks:
             if c.outcome != "pass":
@@ -173,9 +173,7 @@ def grade_check(lab: Lab, check: Check, impl: str | None, seed: int) -> CheckOut
     )
 
 
-def grade(
-    lab: Lab, impl: str | None, *, seed: int = 0, only: tuple[str, ...] = ()
-) -> GradeReport:
+def grade(lab: Lab, impl: str | None, *, seed: int = 0, only: tuple[str, ...] = ()) -> GradeReport:
     """Grade `impl` (None: the reference) on every check of `lab`, or those named in `only`."""
     checks = [lab.check(n) for n in only] if only else list(lab.checks)
     outcomes = tuple(grade_check(lab, c, impl, seed) for c in checks)

@@ -56,4 +56,5 @@ class Lab:
         for check in self.checks:
             if check.name == name:
                 return check
-        raise KeyError(f"lab {self.name} has no check {name!r}; known: {[c.name for c in self.checks]}")
+        known = [c.name for c in self.checks]
+        raise KeyError(f"lab {self.name} has no check {name!r}; known: {known}")

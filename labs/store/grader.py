@@ -5,6 +5,7 @@ Each function takes the student's factory and a seed, returns a trace, raises As
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from typing import Any
@@ -44,32 +45,32 @@ def _rules(module: Any, factory: Factory) -> list[str]:
     return [f"{r.name} {r.outcome}" for r in report.results]
 
 
-def kv_rules(factory: Factory, seed: int) -> list[str]:
+def kv_rules(factory: Factory, seed: int) -> list[str]:  # noqa: ARG001
     """Revision, per-key metadata, ranges, limits and deletes."""
     return _rules(_store_checks_kv, factory)
 
 
-def history_rules(factory: Factory, seed: int) -> list[str]:
+def history_rules(factory: Factory, seed: int) -> list[str]:  # noqa: ARG001
     """Reads at old revisions and compaction."""
     return _rules(_store_checks_history, factory)
 
 
-def txn_rules(factory: Factory, seed: int) -> list[str]:
+def txn_rules(factory: Factory, seed: int) -> list[str]:  # noqa: ARG001
     """Compares, branches, atomicity and duplicate keys."""
     return _rules(_store_checks_txn, factory)
 
 
-def watch_rules(factory: Factory, seed: int) -> list[str]:
+def watch_rules(factory: Factory, seed: int) -> list[str]:  # noqa: ARG001
     """Watch order, replay from a revision, no gaps or duplicates."""
     return _rules(_store_checks_watch, factory)
 
 
-def lease_rules(factory: Factory, seed: int) -> list[str]:
+def lease_rules(factory: Factory, seed: int) -> list[str]:  # noqa: ARG001
     """Lease grant, keepalive, revoke and expiry in virtual time."""
     return _rules(_store_checks_lease, factory)
 
 
-def model_test(factory: Factory, seed: int) -> list[str]:
+def model_test(factory: Factory, seed: int) -> list[str]:  # noqa: ARG001
     """Hypothesis' random request sequences compared with `StoreModel` (derandomized)."""
     run_store_model_test(
         factory,
@@ -130,12 +131,13 @@ def seeded_workload(factory: Factory, seed: int) -> list[str]:
     async def main() -> None:
         async with factory() as store:
             for i, (method, args, kwargs) in enumerate(requests):
-                want = _outcome(lambda: getattr(model, method)(*args, **kwargs))
-                got = await _aoutcome(lambda: getattr(store, method)(*args, **kwargs))
+                want = _outcome(functools.partial(getattr(model, method), *args, **kwargs))
+                got = await _aoutcome(functools.partial(getattr(store, method), *args, **kwargs))
                 call = f"{method}{args!r} {kwargs!r}"
                 if got != want:
                     raise AssertionError(
-                        f"request {i + 1} of seed {seed}: {call}\n  model: {want!r}\n  store: {got!r}"
+                        f"request {i + 1} of seed {seed}: {call}\n"
+                        f"  model: {want!r}\n  store: {got!r}"
                     )
                 trace.append(f"{call} -> {got!r}")
 

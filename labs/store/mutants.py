@@ -38,7 +38,12 @@ class _NoMore(_Wrapped):
 class _TxnIgnoresCompares(_Wrapped):
     """`txn` always runs the success branch (the compares are never evaluated)."""
 
-    async def txn(self, compares: Any, success: Any = (), failure: Any = ()) -> TxnResult:
+    async def txn(
+        self,
+        compares: Any,  # noqa: ARG002 - ignoring them is the bug
+        success: Any = (),
+        failure: Any = (),
+    ) -> TxnResult:
         return await self._inner.txn((), success, failure)
 
 
