@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from labs.kit.child import RESULT_MARK
+from labs.kit.debug import PAGE_ENV, REPLAY_ENV, default_debug_dir
 from labs.kit.lab import Check, Lab
 
 HASH_SEEDS = ("1", "2")
@@ -34,6 +35,8 @@ class CheckOutcome:
     claim: str
     hint: str
     replay: str
+    page: str = ""
+    """The debugger page of a failing check ("" when the check wrote none)."""
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -91,6 +94,8 @@ class GradeReport:
                 lines.extend(f"  {line}" for line in c.message.splitlines()[:12])
                 lines.append(f"  hint: {c.hint}")
                 lines.append(f"  replay: {c.replay}")
+                if c.page:
+                    lines.append(f"  debugger: file://{c.page}")
         return "\n".join(lines)
 
 
@@ -100,16 +105,23 @@ def replay_command(lab: Lab, check: Check, impl: str | None, seed: int) -> str:
     return f"kubelab lab grade {lab.name}{impl_arg} --seed {seed} --only {check.name}"
 
 
-def _child_env(hash_seed: str) -> dict[str, str]:
+def page_path(debug_dir: Path, lab: Lab, check: Check, seed: int) -> Path:
+    """Where the debugger page of this check and seed goes."""
+    return debug_dir / f"{lab.name}-{check.name}-seed{seed}.html"
+
+
+def _child_env(hash_seed: str, page: Path, replay: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONHASHSEED"] = hash_seed
+    env[PAGE_ENV] = str(page)
+    env[REPLAY_ENV] = replay
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
 
-def run_child(
-    lab: Lab, check: Check, impl: str | None, seed: int, hash_seed: str
+def run_child(  # noqa: PLR0917 - one child's full description
+    lab: Lab, check: Check, impl: str | None, seed: int, hash_seed: str, page: Path
 ) -> tuple[dict[str, Any], float]:
     """Run one check in a fresh process (its own session, killed whole at the budget)."""
     impl_arg = "-" if impl is None else str(Path(impl).resolve()) if Path(impl).is_dir() else impl
@@ -120,7 +132,7 @@ def run_child(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_child_env(hash_seed),
+        env=_child_env(hash_seed, page, replay_command(lab, check, impl, seed)),
         start_new_session=True,
     )
     try:
@@ -142,11 +154,15 @@ def run_child(
     }, elapsed
 
 
-def grade_check(lab: Lab, check: Check, impl: str | None, seed: int) -> CheckOutcome:
+def grade_check(
+    lab: Lab, check: Check, impl: str | None, seed: int, debug_dir: Path
+) -> CheckOutcome:
     """Run and score one check (twice, under two hash seeds, when it is deterministic)."""
-    record, seconds = run_child(lab, check, impl, seed, HASH_SEEDS[0])
+    page = page_path(debug_dir, lab, check, seed)
+    page.unlink(missing_ok=True)
+    record, seconds = run_child(lab, check, impl, seed, HASH_SEEDS[0], page)
     if record["outcome"] == "pass" and check.deterministic:
-        again, more = run_child(lab, check, impl, seed, HASH_SEEDS[1])
+        again, more = run_child(lab, check, impl, seed, HASH_SEEDS[1], page)
         seconds += more
         if again["outcome"] != "pass":
             record = again
@@ -170,11 +186,23 @@ def grade_check(lab: Lab, check: Check, impl: str | None, seed: int) -> CheckOut
         claim=check.claim,
         hint=check.hint,
         replay=replay_command(lab, check, impl, seed),
+        page=str(page) if not passed and page.is_file() else "",
     )
 
 
-def grade(lab: Lab, impl: str | None, *, seed: int = 0, only: tuple[str, ...] = ()) -> GradeReport:
-    """Grade `impl` (None: the reference) on every check of `lab`, or those named in `only`."""
+def grade(
+    lab: Lab,
+    impl: str | None,
+    *,
+    seed: int = 0,
+    only: tuple[str, ...] = (),
+    debug_dir: Path | None = None,
+) -> GradeReport:
+    """Grade `impl` (None: the reference) on every check of `lab`, or those named in `only`.
+
+    Failing checks write their debugger pages into `debug_dir` (default: a temp folder).
+    """
     checks = [lab.check(n) for n in only] if only else list(lab.checks)
-    outcomes = tuple(grade_check(lab, c, impl, seed) for c in checks)
+    folder = default_debug_dir() if debug_dir is None else debug_dir
+    outcomes = tuple(grade_check(lab, c, impl, seed, folder) for c in checks)
     return GradeReport(lab=lab.name, impl=impl or lab.reference, seed=seed, checks=outcomes)

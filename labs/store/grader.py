@@ -23,21 +23,30 @@ from kernel.conformance import (
 )
 from kernel.conformance.store import check_store
 from kernel.conformance.store_model import StoreModel, run_store_model_test
+from kernel.exception_groups import first_leaf
 from kernel.interfaces.store import ALL_KEYS_FROM, Compare, DeleteOp, PutOp, RangeOp, StoreError
+from labs.kit.debug import replay_hint, save_page
+from labs.store.recording import CallLog, recorded
 
 Factory = Callable[..., Any]
 
 
-def _rules(module: Any, factory: Factory) -> list[str]:
-    names = [c.name for c in module.CHECKS]
-
+def _conformance(factory: Factory, names: list[str]) -> Any:
     async def main() -> Any:
         return await check_store(factory, only=names)
 
-    report = trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+    return trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+
+
+def _rules(module: Any, factory: Factory) -> list[str]:
+    names = [c.name for c in module.CHECKS]
+    report = _conformance(factory, names)
     failures = report.failures
     if failures:
         first = failures[0]
+        log = CallLog()  # rerun the first failing rule alone, recording its calls for the page
+        _conformance(recorded(factory, log), [first.name])
+        save_page(log.page_data(f"store check {first.name}", first.message, replay_hint()))
         more = f" (and {len(failures) - 1} more: {', '.join(f.name for f in failures[1:])})"
         raise AssertionError(
             f"rule {first.name} broken: {first.message}" + (more if len(failures) > 1 else "")
@@ -72,6 +81,16 @@ def lease_rules(factory: Factory, seed: int) -> list[str]:  # noqa: ARG001
 
 def model_test(factory: Factory, seed: int) -> list[str]:  # noqa: ARG001
     """Hypothesis' random request sequences compared with `StoreModel` (derandomized)."""
+    log = CallLog()
+    try:
+        _model_test(recorded(factory, log))
+    except Exception as exc:  # hypothesis replays the shrunk example last: the log holds it
+        save_page(log.page_data("store model test", str(first_leaf(exc))[:2000], replay_hint()))
+        raise
+    return ["model ok"]
+
+
+def _model_test(factory: Factory) -> None:
     run_store_model_test(
         factory,
         test_settings=settings(
@@ -83,7 +102,6 @@ def model_test(factory: Factory, seed: int) -> list[str]:  # noqa: ARG001
             suppress_health_check=list(HealthCheck),
         ),
     )
-    return ["model ok"]
 
 
 _KEYS = (b"a", b"ab", b"b", b"c")
@@ -127,14 +145,20 @@ def seeded_workload(factory: Factory, seed: int) -> list[str]:
     requests = [_request(rng) for _ in range(60)]
     model = StoreModel()
     trace: list[str] = []
+    log = CallLog()
+    store_factory = recorded(factory, log)
 
     async def main() -> None:
-        async with factory() as store:
+        async with store_factory() as store:
             for i, (method, args, kwargs) in enumerate(requests):
                 want = _outcome(functools.partial(getattr(model, method), *args, **kwargs))
                 got = await _aoutcome(functools.partial(getattr(store, method), *args, **kwargs))
                 call = f"{method}{args!r} {kwargs!r}"
                 if got != want:
+                    why = f"request {i + 1}: model answered {want!r}"
+                    save_page(
+                        log.page_data(f"store seeded workload, seed {seed}", why, replay_hint())
+                    )
                     raise AssertionError(
                         f"request {i + 1} of seed {seed}: {call}\n"
                         f"  model: {want!r}\n  store: {got!r}"
