@@ -9,7 +9,10 @@ from typing import Annotated
 
 import typer
 
+from fault_injection.chaos.config import ChaosConfig
+from fault_injection.chaos.runner import ChaosConfigError, run_chaos
 from kernel.cli.errors import UserError
+from labs.debugger import debug_data_from_chaos, write_debugger
 from labs.kit.batch import grade_batch
 from labs.kit.grading import grade
 from labs.kit.impl import ImplError, resolve_impl
@@ -88,6 +91,28 @@ def grade_cmd(  # noqa: PLR0917 - typer maps parameters to options
         typer.echo("\n\n".join(r.table() for r in reports))
     if not all(r.full_marks for r in reports):
         raise typer.Exit(1)
+
+
+@lab_app.command("debug")
+def debug_chaos(  # noqa: PLR0917 - typer maps parameters to options
+    out: Annotated[Path, typer.Option(help="the HTML page to write")],
+    store: Annotated[str, typer.Option(help="store under test (as kubelab chaos run)")] = "unsafe",
+    workload: Annotated[str, typer.Option(help="workload")] = "register",
+    nemesis: Annotated[str, typer.Option(help="nemesis")] = "partition",
+    duration: Annotated[float, typer.Option(help="virtual seconds")] = 10.0,
+    seed: Annotated[int, typer.Option(help="seed")] = 0,
+) -> None:
+    """Run one seeded chaos run and write its debugger page (lanes, messages, history)."""
+    config = ChaosConfig(
+        store=store, workload=workload, nemesis=nemesis, duration=duration, seed=seed
+    )
+    try:
+        outcome = run_chaos(config)
+    except ChaosConfigError as exc:
+        raise UserError(str(exc), exit_code=3) from None
+    page = write_debugger(debug_data_from_chaos(outcome), out)
+    typer.echo(f"{outcome.verdict}: debugger page file://{page.resolve()}")
+    typer.echo(f"replay: {outcome.replay_command()}")
 
 
 def register(app: typer.Typer) -> None:
