@@ -62,7 +62,7 @@ STORE = Lab(
             "model",
             15,
             "random request sequences answer as StoreModel does",
-            "the shortest differing request sequence is printed above",
+            "the differing request is shown; the page holds the whole shrunk sequence",
             _S + "model_test",
             120,
         ),
