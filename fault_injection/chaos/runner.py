@@ -37,6 +37,7 @@ from fault_injection.sim import (
     Exponential,
     LinkConfig,
     SelfCheckReport,
+    TraceEvent,
     World,
     self_check,
     simulate,
@@ -66,6 +67,8 @@ class ChaosOutcome:
     """`client input` of final reads that never succeeded."""
     trace_digest: str
     system: str
+    events: tuple[TraceEvent, ...] = attrs.field(default=(), eq=False, repr=False)
+    """The simulation's whole event trace (messages, crashes, records), for the debugger."""
 
     @property
     def exit_code(self) -> int:
@@ -251,6 +254,7 @@ def run_chaos(
         tuple(pool.missing_final),
         sim.trace.digest(),
         sut.label,
+        tuple(sim.trace.events),
     )
 
 

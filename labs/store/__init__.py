@@ -1,0 +1,1 @@
+"""Lab `store`: the MVCC Store contract (conformance kit, model test, seeded workload)."""
