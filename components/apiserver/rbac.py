@@ -163,6 +163,40 @@ class RBACAuthorizer:
                     return Decision(True, _allowed_by(binding))
         return Decision(False, "")
 
+    async def rules_for(self, user: UserInfo, namespace: str) -> list[Any]:
+        """Every rule `user` holds in `namespace` ("" = cluster-wide only), for escalation checks.
+
+        ClusterRoleBindings count everywhere, RoleBindings in their namespace (Kubernetes'
+        RulesFor). Read from the cache when synced, else from the store.
+        """
+        scopes = [(CLUSTER_ROLE_BINDINGS, CLUSTER_ROLE_BINDINGS.prefix(None), "")]
+        if namespace:
+            scopes.append((ROLE_BINDINGS, ROLE_BINDINGS.prefix(namespace), namespace))
+        rules: list[Any] = []
+        for rk, prefix, scope in scopes:
+            if self.cache.synced:
+                bindings = self.cache.bindings(rk, prefix)
+            else:
+                bindings = await self._bindings(prefix)
+            for binding in bindings:
+                subjects = binding.get("subjects") or []
+                if any(subject_matches(s, user, scope) for s in subjects):
+                    rules.extend(await self._binding_rules(binding, scope))
+        return rules
+
+    async def _binding_rules(self, binding: Obj, namespace: str) -> Iterable[Any]:
+        if not self.cache.synced:
+            return await self._rules(binding, namespace)
+        ref = binding.get("roleRef") or {}
+        name = ref.get("name") or ""
+        if ref.get("kind") == "ClusterRole":
+            role = self.cache.role(CLUSTER_ROLES, "", name)
+        elif ref.get("kind") == "Role" and namespace:
+            role = self.cache.role(ROLES, namespace, name)
+        else:
+            role = None
+        return (role or {}).get("rules") or []
+
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Keep the cache in sync with the store until cancelled (reports started once synced).
 

@@ -35,6 +35,7 @@ from components.apiserver.auth import (
 )
 from components.apiserver.discovery import Catalog, subresources
 from components.apiserver.listing import ListOptions, list_page
+from components.apiserver.rbac_escalation import RBACEscalationCheck, RuleResolver
 from components.apiserver.storage import Obj, ResourceKey, Storage
 from components.apiserver.watch import WatchSpec, WatchStream, key_range, open_watch
 from components.apiserver.watch_cache import WatchCache
@@ -80,6 +81,8 @@ class APIServer:
     def __attrs_post_init__(self) -> None:
         self.storage = Storage(self.store)
         self.watch_cache = WatchCache(self.storage)
+        if isinstance(self.authorizer, RuleResolver):  # RBAC: no granting of unheld rights
+            self.admission.validating.append(RBACEscalationCheck(self.authorizer))
 
     # ------------------------------------------------------------------ lifecycle and auth
 
