@@ -28,6 +28,12 @@ from components.apiserver.compactor import COMPACTION_INTERVAL_SECONDS, run_comp
 from components.apiserver.limits import ServingLimits
 from components.apiserver.rbac import RBACAuthorizer
 from components.apiserver.rbac_policy import ensure_bootstrap_policy
+from components.apiserver.sa_tokens import (
+    SA_KEY_FILE,
+    ServiceAccountTokens,
+    SigningKey,
+    store_uid_lookup,
+)
 from components.apiserver.server import APIServer
 from components.apiserver.serving import AddressInUseError, serve_http
 from components.apiserver.storage import Storage
@@ -140,9 +146,11 @@ async def run_up(opts: UpOptions, say: Callable[[str], None] = _say) -> None:
             except RegistryError as err:
                 raise UpError(str(err)) from None
             authorizer = RBACAuthorizer(Storage(store))
-            server = APIServer(
-                store, authenticator=TokenAuthenticator(entries), authorizer=authorizer
+            accounts = ServiceAccountTokens(
+                SigningKey.load_or_create(state_dir / SA_KEY_FILE), store_uid_lookup(Storage(store))
             )
+            authenticator = TokenAuthenticator(entries, service_accounts=accounts)
+            server = APIServer(store, authenticator=authenticator, authorizer=authorizer)
             await server.start()
             await ensure_bootstrap_policy(server)
             await _serve(server, opts, state_dir, tokens, say)

@@ -14,10 +14,11 @@ from components.apiserver.inprocess_client import InProcessClient
 from components.apiserver.listing import ListOptions
 from components.apiserver.rbac import RBACAuthorizer
 from components.apiserver.rbac_policy import ensure_bootstrap_policy
+from components.apiserver.sa_tokens import ServiceAccountTokens, SigningKey, store_uid_lookup
 from components.apiserver.server import APIServer
 from components.apiserver.serving import open_http_server
 from components.apiserver.storage import Storage
-from components.apiserver.tokens import TokenAuthenticator, TokenEntry, sign_service_account_token
+from components.apiserver.tokens import TokenAuthenticator, TokenEntry
 from kernel.api.errors import Forbidden, StatusError, Unauthorized
 from kernel.api.requests import DeleteOptions, Target
 from kernel.client import open_http_client, resource_of
@@ -25,7 +26,7 @@ from kernel.interfaces.store import Store
 from kernel.objects import Node, Pod, from_dict
 from tests.apiserver.fakes import FixedClock, pod
 
-SA_KEY = b"test-signing-key"
+SA_KEY = SigningKey.generate()
 USERS = {
     "admin-token": ADMIN_USER,
     "alice-token": UserInfo("alice", "alice", ("system:authenticated",)),
@@ -42,7 +43,8 @@ async def rbac_server(store: Store, clock: FixedClock) -> APIServer:
         clock=clock,
         rng=random.Random(3),
         authenticator=TokenAuthenticator(
-            [TokenEntry(t, u) for t, u in USERS.items()], service_account_key=SA_KEY
+            [TokenEntry(t, u) for t, u in USERS.items()],
+            service_accounts=ServiceAccountTokens(SA_KEY, store_uid_lookup(Storage(store)), clock),
         ),
         authorizer=RBACAuthorizer(Storage(store)),
     )
@@ -159,7 +161,12 @@ async def test_a_role_binding_does_not_reach_other_namespaces(rbac_server: APISe
 
 
 async def test_service_account_tokens_authenticate_and_bind(rbac_server: APIServer) -> None:
-    token = sign_service_account_token(SA_KEY, "default", "bot")
+    admin = InProcessClient(rbac_server, token="admin-token")
+    account = await admin.create(
+        from_dict({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bot"}})
+    )
+    tokens = rbac_server.authenticator.service_accounts  # type: ignore[attr-defined]
+    token = tokens.issue("default", "bot", account.metadata.uid)
     bot = InProcessClient(rbac_server, token=token)
     with pytest.raises(Forbidden):
         await bot.get(Pod, "existing")
@@ -167,7 +174,9 @@ async def test_service_account_tokens_authenticate_and_bind(rbac_server: APIServ
         rbac_server, ["get"], {"kind": "ServiceAccount", "name": "bot", "namespace": "default"}
     )
     assert (await bot.get(Pod, "existing")).metadata.name == "existing"
-    forged = sign_service_account_token(b"other-key", "default", "bot")
+    forged = ServiceAccountTokens(SigningKey.generate(), tokens.uid_of, tokens.clock).issue(
+        "default", "bot", account.metadata.uid
+    )
     with pytest.raises(Unauthorized):
         await InProcessClient(rbac_server, token=forged).get(Pod, "existing")
 
