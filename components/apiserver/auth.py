@@ -43,6 +43,8 @@ class RequestAttributes:
     subresource: str = ""
     path: str = ""
     """URL path, for non-resource requests (``/healthz``, ``/api``)."""
+    field_selector: str = ""
+    """The list/watch ``fieldSelector`` (the Node authorizer lets a kubelet list its own pods)."""
 
     @property
     def resource_request(self) -> bool:

@@ -147,7 +147,6 @@ BINDINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         "system:kube-controller-manager",
         [("User", "system:kube-controller-manager")],
     ),
-    "system:node": ("system:node", [("Group", "system:nodes")]),
     "system:node-proxier": ("system:node-proxier", [("User", "system:kube-proxy")]),
     "system:coredns": ("system:coredns", [("User", "system:coredns")]),
 }

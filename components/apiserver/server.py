@@ -35,6 +35,8 @@ from components.apiserver.auth import (
 )
 from components.apiserver.discovery import Catalog, subresources
 from components.apiserver.listing import ListOptions, list_page
+from components.apiserver.node_authorizer import NodeAuthorizer
+from components.apiserver.node_restriction import NodeRestriction
 from components.apiserver.rbac_escalation import RBACEscalationCheck, RuleResolver
 from components.apiserver.storage import Obj, ResourceKey, Storage
 from components.apiserver.watch import WatchSpec, WatchStream, key_range, open_watch
@@ -83,6 +85,8 @@ class APIServer:
         self.watch_cache = WatchCache(self.storage)
         if isinstance(self.authorizer, RuleResolver):  # RBAC: no granting of unheld rights
             self.admission.validating.append(RBACEscalationCheck(self.authorizer))
+        if isinstance(self.authorizer, NodeAuthorizer):  # kubelets write only their own
+            self.admission.validating.append(NodeRestriction())
 
     # ------------------------------------------------------------------ lifecycle and auth
 
@@ -102,7 +106,9 @@ class APIServer:
             raise Unauthorized.new()
         return user
 
-    async def authorize(self, user: UserInfo, verb: str, target: Target) -> None:
+    async def authorize(
+        self, user: UserInfo, verb: str, target: Target, field_selector: str = ""
+    ) -> None:
         """Raise 403 Forbidden unless the authorizer allows `verb` on `target`."""
         info = target.resource
         attributes = RequestAttributes(
@@ -113,6 +119,7 @@ class APIServer:
             target.namespace,
             target.name,
             target.subresource,
+            field_selector=field_selector,
         )
         decision = await self.authorizer.authorize(user, attributes)
         if not decision.allowed:
@@ -199,7 +206,7 @@ class APIServer:
 
     async def list(self, user: UserInfo, target: Target, opts: ListOptions) -> Obj:
         """A ``<Kind>List`` of matching objects, one page at one resourceVersion."""
-        await self.authorize(user, "list", target)
+        await self.authorize(user, "list", target, opts.field_selector)
         info = target.resource
         selection = self.selection(info, opts)
         start, end, prefix = self.key_range(target, selection)
@@ -232,7 +239,7 @@ class APIServer:
         ``shared=True`` (the HTTP front end) serves the watch from `watch_cache` when it runs:
         the event objects are then shared between watchers and must not be modified.
         """
-        await self.authorize(user, "watch", target)
+        await self.authorize(user, "watch", target, opts.field_selector)
         info = target.resource
         selection = self.selection(info, opts)
         start, end, _ = self.key_range(target, selection)

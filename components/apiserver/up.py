@@ -26,6 +26,7 @@ import trio
 from components.apiserver.auth import ADMIN_GROUP, UserInfo
 from components.apiserver.compactor import COMPACTION_INTERVAL_SECONDS, run_compactor
 from components.apiserver.limits import ServingLimits
+from components.apiserver.node_authorizer import NodeAuthorizer
 from components.apiserver.rbac import RBACAuthorizer
 from components.apiserver.rbac_policy import ensure_bootstrap_policy
 from components.apiserver.sa_tokens import (
@@ -66,6 +67,8 @@ class UpOptions:
     """Timeouts, sizes and the connection limit of the HTTP front end."""
     compaction_interval: float = COMPACTION_INTERVAL_SECONDS
     """Seconds between store compactions (0: never), as --etcd-compaction-interval."""
+    nodes: tuple[str, ...] = ("node-1",)
+    """Nodes whose kubelets get an identity (system:node:NAME, kubelet-NAME.kubeconfig)."""
 
 
 ADMIN = UserInfo("admin", "admin", (ADMIN_GROUP, "system:authenticated"))
@@ -76,12 +79,21 @@ COMPONENTS: dict[str, UserInfo] = {
     ),
     "kube-proxy": UserInfo("system:kube-proxy", "system:kube-proxy"),
     "coredns": UserInfo("system:coredns", "system:coredns"),
-    "kubelet": UserInfo("system:node:kubelab", "system:node:kubelab", ("system:nodes",)),
 }
 """Component identities (kubeconfig name -> user); RBAC grants each only what it needs."""
 
 
-def identity_tokens(state_dir: Path) -> tuple[list[TokenEntry], dict[str, str]]:
+def kubelet_identities(nodes: tuple[str, ...]) -> dict[str, UserInfo]:
+    """One kubelet identity per node (the Node authorizer confines each to its own node)."""
+    return {
+        f"kubelet-{n}": UserInfo(f"system:node:{n}", f"system:node:{n}", ("system:nodes",))
+        for n in nodes
+    }
+
+
+def identity_tokens(
+    state_dir: Path, nodes: tuple[str, ...] = ("node-1",)
+) -> tuple[list[TokenEntry], dict[str, str]]:
     """The token file's entries (missing identities get fresh tokens) and token by kubeconfig.
 
     The admin's kubeconfig name is ``kubeconfig``; components' are ``<name>.kubeconfig``.
@@ -92,7 +104,8 @@ def identity_tokens(state_dir: Path) -> tuple[list[TokenEntry], dict[str, str]]:
     except ValueError as err:
         raise UpError(f"{err} (delete the file to start over)") from None
     by_user = {e.user.name: e.token for e in entries}
-    wanted = {"kubeconfig": ADMIN, **{f"{n}.kubeconfig": u for n, u in COMPONENTS.items()}}
+    components = {**COMPONENTS, **kubelet_identities(nodes)}
+    wanted = {"kubeconfig": ADMIN, **{f"{n}.kubeconfig": u for n, u in components.items()}}
     tokens: dict[str, str] = {}
     for file, user in wanted.items():
         if user.name not in by_user:
@@ -138,14 +151,15 @@ def _say(line: str) -> None:
 async def run_up(opts: UpOptions, say: Callable[[str], None] = _say) -> None:
     """Serve until SIGINT/SIGTERM; returns normally then (a clean stop)."""
     state_dir = opts.state_dir.expanduser()
-    entries, tokens = identity_tokens(state_dir)
+    entries, tokens = identity_tokens(state_dir, opts.nodes)
     try:
         async with open_store(opts.store, opts.store_options, state_dir) as store:
             try:
                 check_implements(store, Store, label=f'store "{opts.store}"')
             except RegistryError as err:
                 raise UpError(str(err)) from None
-            authorizer = RBACAuthorizer(Storage(store))
+            rbac = RBACAuthorizer(Storage(store))
+            authorizer = NodeAuthorizer(Storage(store), then=rbac)
             accounts = ServiceAccountTokens(
                 SigningKey.load_or_create(state_dir / SA_KEY_FILE), store_uid_lookup(Storage(store))
             )
@@ -168,8 +182,9 @@ async def _serve(
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         try:
             async with trio.open_nursery() as nursery:
-                if isinstance(server.authorizer, RBACAuthorizer):
-                    await nursery.start(server.authorizer.run)  # decisions from a watched cache
+                rbac = getattr(server.authorizer, "then", server.authorizer)
+                if isinstance(rbac, RBACAuthorizer):
+                    await nursery.start(rbac.run)  # decisions from a watched cache
                 await nursery.start(run_compactor, server.store, opts.compaction_interval)
                 serve = partial(serve_http, limits=opts.limits)
                 url = await nursery.start(serve, server, opts.address, opts.port)
@@ -205,4 +220,13 @@ def _listen_error(group: BaseExceptionGroup[OSError], opts: UpOptions) -> str:
     return f"--api-address: cannot listen on {opts.address}:{opts.port}: {reason}"
 
 
-__all__ = ["ADMIN", "COMPONENTS", "UpError", "UpOptions", "identity_tokens", "open_store", "run_up"]
+__all__ = [
+    "ADMIN",
+    "COMPONENTS",
+    "UpError",
+    "UpOptions",
+    "identity_tokens",
+    "kubelet_identities",
+    "open_store",
+    "run_up",
+]
