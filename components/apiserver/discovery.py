@@ -15,7 +15,7 @@ import attrs
 
 from kernel.objects import RESOURCES, ResourceInfo
 
-SERVED_SUBRESOURCES: frozenset[str] = frozenset({"status", "binding", "scale", "finalize"})
+SERVED_SUBRESOURCES: frozenset[str] = frozenset({"status", "binding", "scale", "finalize", "token"})
 """Subresources this server implements (the object model lists more, e.g. pods/log)."""
 
 RESOURCE_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
@@ -23,6 +23,7 @@ SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "status": ("get", "patch", "update"),
     "scale": ("get", "patch", "update"),
     "binding": ("create",),
+    "token": ("create",),
     "finalize": ("update",),
 }
 
@@ -117,7 +118,7 @@ def _entries(info: ResourceInfo) -> Iterable[dict[str, Any]]:
         main["shortNames"] = list(info.short_names)
     yield main
     for sub in subresources(info):
-        kind = {"scale": "Scale", "binding": "Binding"}.get(sub, info.kind)
+        kind = {"scale": "Scale", "binding": "Binding", "token": "TokenRequest"}.get(sub, info.kind)
         entry: dict[str, Any] = {
             "name": f"{info.plural}/{sub}",
             "singularName": "",
@@ -127,6 +128,8 @@ def _entries(info: ResourceInfo) -> Iterable[dict[str, Any]]:
         }
         if sub == "scale":
             entry.update(group="autoscaling", version="v1")
+        if sub == "token":
+            entry.update(group="authentication.k8s.io", version="v1")
         yield entry
 
 

@@ -145,12 +145,18 @@ def service_account_user(namespace: str, name: str, uid: str = "") -> UserInfo:
 
 
 def token_claims(
-    namespace: str, name: str, uid: str, now: float, expiration_seconds: int = DEFAULT_EXPIRATION
+    namespace: str,
+    name: str,
+    uid: str,
+    now: float,
+    expiration_seconds: int = DEFAULT_EXPIRATION,
+    *,
+    audiences: list[str] | None = None,
 ) -> dict[str, Any]:
     """Kubernetes' bound ServiceAccount token claims, valid from `now` for the given seconds."""
     issued = int(now)
     return {
-        "aud": [SA_AUDIENCE],
+        "aud": list(audiences or [SA_AUDIENCE]),
         "exp": issued + expiration_seconds,
         "iat": issued,
         "iss": SA_ISSUER,
@@ -188,10 +194,17 @@ class ServiceAccountTokens:
     """Wall-clock seconds, for iat/nbf/exp."""
 
     def issue(
-        self, namespace: str, name: str, uid: str, expiration_seconds: int = DEFAULT_EXPIRATION
+        self,
+        namespace: str,
+        name: str,
+        uid: str,
+        expiration_seconds: int = DEFAULT_EXPIRATION,
+        *,
+        audiences: list[str] | None = None,
     ) -> str:
         """A signed token for the ServiceAccount `namespace/name` whose uid is `uid`."""
-        claims = token_claims(namespace, name, uid, self.clock.now(), expiration_seconds)
+        now = self.clock.now()
+        claims = token_claims(namespace, name, uid, now, expiration_seconds, audiences=audiences)
         return self.key.sign(claims)
 
     async def authenticate(self, token: str) -> UserInfo | None:
@@ -199,6 +212,9 @@ class ServiceAccountTokens:
         claims = self.key.verified_claims(token)
         if claims is None or claims.get("iss") != SA_ISSUER:
             return None
+        audiences = claims.get("aud")
+        if not isinstance(audiences, list) or SA_AUDIENCE not in audiences:
+            return None  # issued for someone else (TokenRequest spec.audiences)
         exp, nbf = _int(claims.get("exp")), _int(claims.get("nbf"))
         now = self.clock.now()
         if exp is None or nbf is None or _int(claims.get("iat")) is None:
@@ -220,6 +236,7 @@ __all__ = [
     "SA_AUDIENCE",
     "SA_ISSUER",
     "SA_KEY_FILE",
+    "SERVICE_ACCOUNTS",
     "ServiceAccountTokens",
     "SigningKey",
     "UidLookup",

@@ -38,7 +38,9 @@ from components.apiserver.listing import ListOptions, list_page
 from components.apiserver.node_authorizer import NodeAuthorizer
 from components.apiserver.node_restriction import NodeRestriction
 from components.apiserver.rbac_escalation import RBACEscalationCheck, RuleResolver
+from components.apiserver.sa_tokens import ServiceAccountTokens
 from components.apiserver.storage import Obj, ResourceKey, Storage
+from components.apiserver.token_request import request_token
 from components.apiserver.watch import WatchSpec, WatchStream, key_range, open_watch
 from components.apiserver.watch_cache import WatchCache
 from kernel.api.errors import (
@@ -264,10 +266,16 @@ class APIServer:
         self, user: UserInfo, target: Target, body: Any, *, dry_run: bool = False
     ) -> Obj:
         """Create an object (or POST a subresource: ``pods/binding``)."""
-        self.check_subresource(target, ("binding",), "POST")
+        self.check_subresource(target, ("binding", "token"), "POST")
         if target.subresource == "binding":
             await self.authorize(user, "create", target)
             return await _subresources.bind(self, target, body, dry_run=dry_run)
+        tokens = getattr(self.authenticator, "service_accounts", None)
+        if target.subresource == "token" and isinstance(tokens, ServiceAccountTokens):
+            await self.authorize(user, "create", target)
+            return await request_token(tokens, self.storage, target.namespace, target.name, body)
+        if target.subresource == "token":
+            raise NotFound.path()  # no signing key: this server issues no tokens
         if target.name:
             raise MethodNotAllowed.new("POST", target.describe())
         await self.authorize(user, "create", target)

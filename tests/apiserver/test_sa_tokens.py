@@ -20,7 +20,8 @@ from components.apiserver.sa_tokens import (
     token_claims,
 )
 from components.apiserver.server import APIServer
-from kernel.api.errors import Forbidden, Unauthorized
+from kernel.api.errors import Forbidden, Invalid, NotFound, Unauthorized
+from kernel.api.requests import Target
 from kernel.objects import Pod, ServiceAccount, from_dict
 from tests.apiserver.fakes import FixedClock
 from tests.apiserver.test_rbac import SA_KEY, rbac_server  # noqa: F401 - the fixture
@@ -147,3 +148,32 @@ def test_a_token_missing_a_claim_is_refused(claim: str) -> None:
     claims = token_claims("default", "bot", "uid-1", FixedClock().now())
     del claims[claim]
     assert not authenticates(SA_KEY.sign(claims))
+
+
+async def test_token_request_issues_a_token_for_an_existing_account(
+    rbac_server: APIServer,  # noqa: F811
+) -> None:
+    admin = InProcessClient(rbac_server, token="admin-token")
+    body = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bot"}}
+    account = await admin.create(from_dict(body))
+    target = Target(rbac_server.catalog.by_plural("serviceaccounts"), "default", "bot", "token")  # type: ignore[arg-type]
+    request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}
+    answer = await admin.raw.create(target, request)
+    assert answer["kind"] == "TokenRequest"
+    assert answer["spec"]["expirationSeconds"] == 3600
+    token = answer["status"]["token"]
+    user = await service_accounts(rbac_server).authenticate(token)
+    assert user is not None
+    assert user.uid == account.metadata.uid
+    with pytest.raises(Invalid) as err:
+        await admin.raw.create(target, {**request, "spec": {"expirationSeconds": 60}})
+    assert err.value.message.endswith("may not specify a duration less than 10 minutes")
+    other = {**request, "spec": {"audiences": ["vault"]}}
+    foreign = (await admin.raw.create(target, other))["status"]["token"]
+    assert await service_accounts(rbac_server).authenticate(foreign) is None  # not for us
+    missing = Target(target.resource, "default", "ghost", "token")
+    with pytest.raises(NotFound):
+        await admin.raw.create(missing, request)
+    alice = InProcessClient(rbac_server, token="alice-token")
+    with pytest.raises(Forbidden):
+        await alice.raw.create(target, request)
