@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -73,12 +74,29 @@ def test_up_serves_writes_kubeconfig_and_stops_on_ctrl_c(tmp_path: Path) -> None
         names = {ns.metadata.name for ns in api.list_namespace().items}
         assert {"default", "kube-system"} <= names
         assert oct((tmp_path / "kubeconfig").stat().st_mode & 0o777) == "0o600"
+        _service_account_tokens_work(api, url, tmp_path)
     finally:
         proc.send_signal(signal.SIGINT)
         rc = proc.wait(timeout=15)
     assert rc == 0
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url}/healthz", timeout=2)
+
+
+def _service_account_tokens_work(api: Any, url: str, state: Path) -> None:
+    """kubelab up signs ServiceAccount tokens (TokenRequest) with an owner-only key."""
+    from kubernetes import client
+
+    api.create_namespaced_service_account("default", {"metadata": {"name": "bot"}})
+    request = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[]))
+    answer = api.create_namespaced_service_account_token("bot", "default", request)
+    headers = {"Authorization": f"Bearer {answer.status.token}"}
+    denied = httpx.get(f"{url}/api/v1/namespaces/default/pods", headers=headers, timeout=5)
+    assert denied.status_code == 403  # authenticated as the account, not 401
+    assert "system:serviceaccount:default:bot" in denied.json()["message"]
+    assert oct((state / "service-account.key").stat().st_mode & 0o777) == "0o600"
+    assert oct(state.stat().st_mode & 0o777) == "0o700"
+    assert (state / "components" / "kubelet-node-1.kubeconfig").exists()
 
 
 def test_up_reports_a_taken_port_in_one_line(tmp_path: Path) -> None:
