@@ -4,11 +4,11 @@ Every segment is a datagram on `World.net`, so partitions, latency, loss, duplic
 pauses apply to component traffic too. Semantics (docs/interfaces/env.md):
 
 * connect: a SYN is (re)sent every `SYN_RETRY` s; a listener answers SYN-ACK, a host with
-  nothing on the port answers RST (`ConnectionRefused`); no answer within the timeout (a
-  partition, a paused or down host) is `ConnectTimeout`.
+  nothing on the port answers RST (`NetRefusedError`); no answer within the timeout (a
+  partition, a paused or down host) is `NetTimeoutError`.
 * data: segments carry sequence numbers, are acknowledged cumulatively and retransmitted every
   `RTO` s; loss only delays. If no acknowledgement progresses for `RESET_AFTER` s (a partition
-  that lasts), the connection resets: both ends' reads and writes raise `ConnectionReset`.
+  that lasts), the connection resets: both ends' reads and writes raise `NetResetError`.
 * a crashed host sends RST for each of its connections (as a killed process's kernel does);
   a rebooted host answers RST to segments of connections it no longer knows.
 * UDP: one datagram per `send_to`, lost or delivered as the link decides.
@@ -24,9 +24,9 @@ import trio
 from kernel.env import (
     DEFAULT_CONNECT_TIMEOUT,
     Address,
-    ConnectionRefused,
-    ConnectionReset,
-    ConnectTimeout,
+    NetRefusedError,
+    NetResetError,
+    NetTimeoutError,
 )
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ class SimStream(trio.abc.Stream):
 
     def _check(self) -> None:
         if self._conn.reset:
-            raise ConnectionReset(f"connection {self.local} -> {self.remote} reset")
+            raise NetResetError(f"connection {self.local} -> {self.remote} reset")
         if self._conn.closed_local:
             raise trio.ClosedResourceError("stream closed")
 
@@ -251,7 +251,7 @@ class SimStream(trio.abc.Stream):
                 await conn.stack.proc.wait_running()
                 return out
             if conn.reset:
-                raise ConnectionReset(f"connection {self.local} -> {self.remote} reset")
+                raise NetResetError(f"connection {self.local} -> {self.remote} reset")
             if conn.eof:
                 await trio.lowlevel.checkpoint()
                 return b""
@@ -366,10 +366,10 @@ class SimNetStack:
                 with trio.move_on_after(SYN_RETRY):
                     await conn.established.wait()
         if conn.refused:
-            raise ConnectionRefused(f"connection to {host}:{port} refused")
+            raise NetRefusedError(f"connection to {host}:{port} refused")
         if not conn.established.is_set() or conn.reset:
             self.conns.pop((local, (host, port), conn.conn), None)
-            raise ConnectTimeout(f"connect to {host}:{port} timed out after {timeout}s")
+            raise NetTimeoutError(f"connect to {host}:{port} timed out after {timeout}s")
         await self.proc.wait_running()
         return SimStream(conn)
 

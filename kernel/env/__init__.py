@@ -6,7 +6,7 @@ Contracts and small pure helpers; the real implementation is `open_real_env`, th
 
 from __future__ import annotations
 
-from kernel.env._errors import ConnectionRefused, ConnectionReset, ConnectTimeout
+from kernel.env._errors import NetRefusedError, NetResetError, NetTimeoutError
 from kernel.env._protocols import (
     DEFAULT_CONNECT_TIMEOUT,
     Address,
@@ -24,9 +24,9 @@ __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "Address",
     "Cancellable",
-    "ConnectTimeout",
-    "ConnectionRefused",
-    "ConnectionReset",
+    "NetTimeoutError",
+    "NetRefusedError",
+    "NetResetError",
     "Env",
     "NetStack",
     "RealEnv",

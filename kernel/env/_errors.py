@@ -1,4 +1,4 @@
-"""The network errors both `NetStack` worlds raise, so one `except` works in real and simulated runs.
+"""The network errors both `NetStack` worlds raise: one `except` works in real and simulated runs.
 
 Each is a subclass of the matching builtin `OSError` (and the reset error also of
 `trio.BrokenResourceError`, so trio code that handles a broken stream needs no change).
@@ -9,16 +9,16 @@ from __future__ import annotations
 import trio
 
 
-class ConnectionRefused(ConnectionRefusedError):
+class NetRefusedError(ConnectionRefusedError):
     """Nothing listens at the address (definite: the connection never existed)."""
 
 
-class ConnectionReset(trio.BrokenResourceError, ConnectionResetError):
+class NetResetError(trio.BrokenResourceError, ConnectionResetError):
     """The peer's end went away (killed host, aborted stream); bytes in flight may be lost."""
 
 
-class ConnectTimeout(TimeoutError):
+class NetTimeoutError(TimeoutError):
     """No answer to a connect within its timeout (a partition, a paused or silent host)."""
 
 
-__all__ = ["ConnectTimeout", "ConnectionRefused", "ConnectionReset"]
+__all__ = ["NetTimeoutError", "NetRefusedError", "NetResetError"]

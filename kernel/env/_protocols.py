@@ -20,7 +20,7 @@ Address = tuple[str, int]
 """An IPv4 address and a port, e.g. ("127.0.0.1", 8080)."""
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
-"""Seconds a `connect_tcp` waits for an answer before `ConnectTimeout`."""
+"""Seconds a `connect_tcp` waits for an answer before `NetTimeoutError`."""
 
 
 @runtime_checkable
@@ -74,12 +74,12 @@ class UdpSocket(Protocol):
 
 @runtime_checkable
 class NetStack(Protocol):
-    """TCP and UDP by IP:port. Errors: `ConnectionRefused`, `ConnectionReset`, `ConnectTimeout`."""
+    """TCP and UDP by IP:port. Errors: `NetRefusedError`, `NetResetError`, `NetTimeoutError`."""
 
     async def connect_tcp(
         self, host: str, port: int, *, timeout: float = DEFAULT_CONNECT_TIMEOUT
     ) -> trio.abc.Stream:
-        """Open a stream to host:port (`ConnectionRefused` / `ConnectTimeout` if it cannot)."""
+        """Open a stream to host:port (`NetRefusedError` / `NetTimeoutError` if it cannot)."""
         ...
 
     async def listen_tcp(self, host: str, port: int) -> TcpListener:
@@ -102,7 +102,7 @@ class Env(Protocol):
 
     @property
     def net(self) -> NetStack:
-        """This host's network stack."""
+        """The network stack of this host."""
         ...
 
     @property

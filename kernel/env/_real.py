@@ -1,8 +1,8 @@
 """The real `Env`: trio, real sockets (tests keep to 127.0.0.0/8), the wall clock.
 
 `open_real_env(name, seed=...)` runs one timer task for every `call_at` of the Env, and
-translates socket errors into the kernel's `ConnectionRefused`, `ConnectionReset` and
-`ConnectTimeout`, so code written for the simulator's stack handles real failures unchanged.
+translates socket errors into the kernel's `NetRefusedError`, `NetResetError` and
+`NetTimeoutError`, so code written for the simulator's stack handles real failures unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import trio
 
 from kernel.clock import WallClock
-from kernel.env._errors import ConnectionRefused, ConnectionReset, ConnectTimeout
+from kernel.env._errors import NetRefusedError, NetResetError, NetTimeoutError
 from kernel.env._protocols import DEFAULT_CONNECT_TIMEOUT, Address
 from kernel.env._rng import rng_for
 from kernel.env._timers import TimerHandle, TimerQueue
@@ -25,15 +25,15 @@ from kernel.env._timers import TimerHandle, TimerQueue
 _RESET_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 
 
-def _reset_from(err: BaseException) -> ConnectionReset | None:
+def _reset_from(err: BaseException) -> NetResetError | None:
     cause = err if isinstance(err, OSError) else err.__cause__ or err.__context__
     if isinstance(cause, OSError) and cause.errno in _RESET_ERRNOS:
-        return ConnectionReset(f"connection reset: {cause}")
+        return NetResetError(f"connection reset: {cause}")
     return None
 
 
 class RealStream(trio.abc.Stream):
-    """A `trio.SocketStream` whose resets raise `ConnectionReset` (still a BrokenResourceError)."""
+    """A `trio.SocketStream` whose resets raise `NetResetError` (still a BrokenResourceError)."""
 
     def __init__(self, stream: trio.SocketStream) -> None:
         self._stream = stream
@@ -126,10 +126,10 @@ class RealNetStack:
                 await sock.connect((host, port))
         except trio.TooSlowError:
             sock.close()
-            raise ConnectTimeout(f"connect to {host}:{port} timed out after {timeout}s") from None
+            raise NetTimeoutError(f"connect to {host}:{port} timed out after {timeout}s") from None
         except ConnectionRefusedError as err:
             sock.close()
-            raise ConnectionRefused(f"connection to {host}:{port} refused") from err
+            raise NetRefusedError(f"connection to {host}:{port} refused") from err
         except BaseException:
             sock.close()
             raise
