@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import trio
 
-from kernel.env import NetRefusedError, Env
+from kernel.env import Env, NetRefusedError
 
 
 async def check_timers(env: Env) -> None:

@@ -21,4 +21,4 @@ class NetTimeoutError(TimeoutError):
     """No answer to a connect within its timeout (a partition, a paused or silent host)."""
 
 
-__all__ = ["NetTimeoutError", "NetRefusedError", "NetResetError"]
+__all__ = ["NetRefusedError", "NetResetError", "NetTimeoutError"]
