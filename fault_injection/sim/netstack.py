@@ -284,7 +284,10 @@ class SimListener:
         self._send.send_nowait(stream)
 
     async def accept(self) -> trio.abc.Stream:
-        stream = await self._receive.receive()
+        try:
+            stream = await self._receive.receive()
+        except trio.EndOfChannel:
+            raise trio.ClosedResourceError("listener closed") from None
         await self._stack.proc.wait_running()
         return stream
 
@@ -426,7 +429,5 @@ class SimNetStack:
         for conn in list(self.conns.values()):
             conn.send_packet("rst")
             conn.do_reset()
-        for listener in self.listeners.values():
-            listener._send.close()
-        for sock in self.udp.values():
-            sock._send.close()
+        self.listeners.clear()  # the process's tasks are cancelled by the crash itself
+        self.udp.clear()
