@@ -115,7 +115,7 @@ def test_killing_the_server_host_resets_the_clients_stream() -> None:
     async def body(world: World, env: SimEnv, out: list[object]) -> None:
         stream = await env.net.connect_tcp("10.0.0.1", 80)
         world.crash("srv")
-        await _try(out, lambda: stream.receive_some())
+        await _try(out, stream.receive_some)
 
     assert _run_client(body) == [NetResetError]
 
@@ -133,5 +133,6 @@ def test_records_enter_the_trace_digest(seed: int) -> None:
     a = simulate(scenario, seed=seed).trace
     b = simulate(scenario, seed=seed).trace
     records = a.of_kind("record")
-    assert len(records) == 1 and records[0].details[:2] == ("h", "decision")
+    assert len(records) == 1
+    assert records[0].details[:2] == ("h", "decision")
     assert a.digest() == b.digest()
