@@ -14,6 +14,7 @@ import trio
 
 from fault_injection.sim.clocks import HostClock
 from fault_injection.sim.disk import Disk
+from fault_injection.sim.netstack import sim_net
 from fault_injection.sim.process import Process
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class Host:
         self.state = "down"
         self.process = None
         self._record("crash", self.incarnation)
+        sim_net(self.world).crashed(self.name)
         for msg in proc._kill():
             self.world.net.dropped(msg, "crashed")
         self.disk.crash()

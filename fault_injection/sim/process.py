@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from fault_injection.sim.dispatcher import Timer
+from fault_injection.sim.netstack import Packet, sim_net
 
 if TYPE_CHECKING:
     from fault_injection.sim.clocks import HostClock
@@ -128,6 +129,9 @@ class Process:
         return msg
 
     def _deliver(self, msg: Message) -> None:
+        if isinstance(msg.payload, Packet):
+            sim_net(self._host.world).deliver(self, msg)
+            return
         handler = self._handler
         if handler is not None:
             handler(msg)

@@ -51,7 +51,7 @@ async def open_unknown_store(**options):
 class GoodScheduler:
     name = "good"
 
-    def __init__(self, *, clock, rng, weight: int = 1) -> None:
+    def __init__(self, *, env, clock, rng, weight: int = 1) -> None:
         self.weight = weight
 
     def schedule_one(self, pod, snapshot):
@@ -98,21 +98,25 @@ class ShortScheduler:
         return None
 
 
-def make_scheduler(*, clock, rng, **options) -> GoodScheduler:
-    return GoodScheduler(clock=clock, rng=rng)
+def make_scheduler(*, env, clock, rng, **options) -> GoodScheduler:
+    return GoodScheduler(env=env, clock=clock, rng=rng)
 
 
-def needs_seed(*, clock, rng, seed: int) -> GoodScheduler:
-    return GoodScheduler(clock=clock, rng=rng)
+def needs_seed(*, env, clock, rng, seed: int) -> GoodScheduler:
+    return GoodScheduler(env=env, clock=clock, rng=rng)
 
 
-def forgets_rng(*, clock) -> GoodScheduler:
-    return GoodScheduler(clock=clock, rng=None)
+def forgets_rng(*, env, clock) -> GoodScheduler:
+    return GoodScheduler(env=env, clock=clock, rng=None)
 
 
-def typed_params(*, clock: OnlyForCheckers, rng, **options) -> GoodScheduler:
+def forgets_env(*, clock, rng) -> GoodScheduler:
+    return GoodScheduler(env=None, clock=clock, rng=rng)
+
+
+def typed_params(*, env, clock: OnlyForCheckers, rng, **options) -> GoodScheduler:
     """A parameter annotation that names a type imported only under TYPE_CHECKING."""
-    return GoodScheduler(clock=clock, rng=rng)
+    return GoodScheduler(env=env, clock=clock, rng=rng)
 
 
 NOT_CALLABLE = 3

@@ -183,7 +183,7 @@ def test_nonconforming_scheduler_sentences(samples: str, attr: str, problem: str
 
 def test_instances_are_checked_like_classes(samples: str) -> None:
     impl = Registry(source=lambda group: []).resolve("scheduler", f"{samples}:GoodScheduler")
-    instance = impl.factory(clock=None, rng=None)
+    instance = impl.factory(env=None, clock=None, rng=None)
     check_implements(instance, Scheduler)
     assert isinstance(instance, Scheduler)
 
@@ -296,7 +296,14 @@ def test_product_class_ignores_protocol_annotations() -> None:
         (
             "forgets_rng",
             {},
-            'its factory must accept the keyword argument "rng" (factory(clock=, rng=, **options))',
+            'its factory must accept the keyword argument "rng" '
+            "(factory(env=, clock=, rng=, **options))",
+        ),
+        (
+            "forgets_env",
+            {},
+            'its factory must accept the keyword argument "env" '
+            "(factory(env=, clock=, rng=, **options))",
         ),
     ],
 )
