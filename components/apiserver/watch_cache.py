@@ -25,8 +25,8 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
-from contextlib import suppress
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 
 import attrs
 import trio
