@@ -128,10 +128,10 @@ def run_bench(*, watchers: int, writes: int, sizes: list[int], sample: int, repe
     lines = [
         f"watch fan-out, {watchers} watchers (spec.nodeName=<node>), {len(events)} pod writes, "
         f"median of {repeats}",
-        f"  indexed:   {ix_us:8.2f} us/event, "
+        f"  indexed:   {ix_us:8.2f} us/event ({1e6 / ix_us:8.0f} pod writes/s), "
         f"{statistics.median(r.delivered_per_s for r in indexed):10.0f} events delivered/s "
         f"({indexed[0].delivered} delivered)",
-        f"  unindexed: {base_us:8.2f} us/event, "
+        f"  unindexed: {base_us:8.2f} us/event ({1e6 / base_us:8.0f} pod writes/s), "
         f"{statistics.median(r.delivered_per_s for r in baseline):10.0f} events delivered/s "
         f"(first {len(head)} writes)",
         f"  ratio unindexed/indexed per event: {base_us / ix_us:.1f}x",

@@ -173,6 +173,8 @@ class Hub:
     """Subscribers offered every event (no indexed field pinned), in subscription order."""
     index: dict[tuple[str, str], dict[Subscriber, None]] = attrs.field(factory=dict)
     """Subscribers by (field path, pinned value), each bucket in subscription order."""
+    paths: dict[str, int] = attrs.field(factory=dict)
+    """Indexed field paths in use, with how many buckets each has."""
     _seq: Iterator[int] = attrs.field(factory=itertools.count)
     scope: trio.CancelScope = attrs.field(factory=trio.CancelScope)
     opened: bool = False
@@ -186,7 +188,13 @@ class Hub:
         """Register `sub` (last in fan-out order) under its index entry."""
         sub.seq = next(self._seq)
         self.subscribers[sub] = None
-        bucket = self.unindexed if sub.key is None else self.index.setdefault(sub.key, {})
+        if sub.key is None:
+            self.unindexed[sub] = None
+            return
+        bucket = self.index.get(sub.key)
+        if bucket is None:
+            bucket = self.index[sub.key] = {}
+            self.paths[sub.key[0]] = self.paths.get(sub.key[0], 0) + 1
         bucket[sub] = None
 
     def remove(self, sub: Subscriber) -> None:
@@ -200,6 +208,10 @@ class Hub:
             bucket.pop(sub, None)
             if not bucket:
                 del self.index[sub.key]
+                path = sub.key[0]
+                self.paths[path] -= 1
+                if not self.paths[path]:
+                    del self.paths[path]
 
     def targets(self, item: Decoded) -> Iterator[Subscriber]:
         """The subscribers `item` may matter to, in subscription order: O(matching)."""
@@ -211,10 +223,9 @@ class Hub:
             objects = [item.old()]
             if item.event.kv is not None and item.event.type is not EventType.DELETE:
                 objects.append(item.new())
-            paths = {path for path, _ in self.index}
             for obj in objects:
                 if obj is not None:
-                    keys.update((path, field_value(obj, path)) for path in paths)
+                    keys.update((path, field_value(obj, path)) for path in self.paths)
             buckets.extend(self.index[k] for k in keys if k in self.index)
         if len(buckets) == 1:
             return iter(list(buckets[0]))
