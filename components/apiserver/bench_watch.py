@@ -146,6 +146,18 @@ def run_bench(*, watchers: int, writes: int, sizes: list[int], sample: int, repe
     return "\n".join(lines)
 
 
+def _sizes(text: str) -> list[int]:
+    """``--sizes`` as counts; a bad value is one line on stderr naming the option, exit 2."""
+    try:
+        counts = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        counts = []
+    if not counts or any(c < 1 for c in counts):
+        typer.echo(f"error: --sizes: want comma-separated counts >= 1, got {text!r}", err=True)
+        raise typer.Exit(2)
+    return counts
+
+
 def register(bench_app: typer.Typer) -> None:
     """Add `kubelab bench watch`."""
 
@@ -158,14 +170,7 @@ def register(bench_app: typer.Typer) -> None:
         repeats: int = typer.Option(3, min=1, help="Repeats; medians are reported."),
     ) -> None:
         """Indexed vs unindexed watch fan-out: us per event, events delivered per second."""
-        try:
-            counts = [int(s) for s in sizes.split(",") if s.strip()]
-        except ValueError:
-            raise typer.BadParameter(
-                f"--sizes: not a comma-separated list of integers: {sizes!r}"
-            ) from None
-        if any(c < 1 for c in counts):
-            raise typer.BadParameter(f"--sizes: every count must be >= 1: {sizes!r}")
+        counts = _sizes(sizes)
         typer.echo(
             run_bench(
                 watchers=watchers, writes=writes, sizes=counts, sample=sample, repeats=repeats
