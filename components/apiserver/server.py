@@ -248,7 +248,7 @@ class APIServer:
             timeout,
         )
         cache = self.watch_cache if shared else None
-        with self.watch_limits.hold(user.name):
+        with self.watch_limits.hold(user):
             async with open_watch(self.storage, spec, cache) as events:
                 yield events
 
