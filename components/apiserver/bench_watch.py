@@ -69,11 +69,12 @@ def pod_events(writes: int, nodes: int) -> list[WatchEvent]:
 
 @attrs.define
 class Run:
-    """One timed pass: events offered, events delivered, seconds."""
+    """One timed pass: events offered, events delivered, wall and CPU seconds."""
 
     events: int
     delivered: int
     seconds: float
+    cpu_seconds: float
 
     @property
     def per_event_us(self) -> float:
@@ -84,6 +85,11 @@ class Run:
     def delivered_per_s(self) -> float:
         """Watch events delivered to watchers per second."""
         return self.delivered / self.seconds
+
+    @property
+    def delivered_per_cpu_s(self) -> float:
+        """Watch events delivered per CPU second of this process (one core, whatever the load)."""
+        return self.delivered / self.cpu_seconds
 
 
 def fan_out(events: list[WatchEvent], watchers: int, *, indexed: bool) -> Run:
@@ -102,10 +108,15 @@ def fan_out(events: list[WatchEvent], watchers: int, *, indexed: bool) -> Run:
         sub.key = index_key(selection) if indexed else None
         sub.attach(sink)
         hub.add(sub)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for event in events:
         hub.offer(Decoded(event))
-    return Run(len(events), delivered[0], time.perf_counter() - started)
+    return Run(
+        len(events),
+        delivered[0],
+        time.perf_counter() - started,
+        max(time.process_time() - cpu, 1e-9),
+    )
 
 
 def run_bench(*, watchers: int, writes: int, sizes: list[int], sample: int, repeats: int) -> str:
@@ -130,10 +141,12 @@ def run_bench(*, watchers: int, writes: int, sizes: list[int], sample: int, repe
         f"median of {repeats}",
         f"  indexed:   {ix_us:8.2f} us/event ({1e6 / ix_us:8.0f} pod writes/s), "
         f"{statistics.median(r.delivered_per_s for r in indexed):10.0f} events delivered/s "
-        f"({indexed[0].delivered} delivered)",
+        f"({indexed[0].delivered} delivered; "
+        f"{statistics.median(r.delivered_per_cpu_s for r in indexed):.0f} per CPU-s)",
         f"  unindexed: {base_us:8.2f} us/event ({1e6 / base_us:8.0f} pod writes/s), "
         f"{statistics.median(r.delivered_per_s for r in baseline):10.0f} events delivered/s "
-        f"(first {len(head)} writes)",
+        f"(first {len(head)} writes; "
+        f"{statistics.median(r.delivered_per_cpu_s for r in baseline):.0f} per CPU-s)",
         f"  ratio unindexed/indexed per event: {base_us / ix_us:.1f}x",
         "  indexed per-event cost vs watchers (same writes, nodes = watchers):",
     ]
