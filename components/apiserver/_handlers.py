@@ -225,10 +225,15 @@ async def _watch(
                 try:
                     await events.run_attached()
                 except StatusError as err:
-                    writer.write(chunk(_error_line(err)))
+                    # e.g. 410 "too slow": the ERROR and the last chunk go out past the bound
+                    writer.last(chunk(_error_line(err)) + chunk(b""))
+                    gone.set()  # the last chunk is queued already
+                    if writer.behind:  # cut off for being too slow: it starts afresh
+                        responder.keep_alive = False
                 await writer.finish()
-                if writer.failed:  # the client is gone or too slow: no last chunk
+                if writer.failed:  # the client is gone or stalled: no last chunk, hang up
                     gone.set()
+                    responder.keep_alive = False
             else:
                 try:
                     async for event in events:

@@ -108,9 +108,14 @@ class DirectSink(Protocol):
     """Bytes written from synchronous code, sent in order by a `flush` task (`serving`)."""
 
     failed: bool
+    behind: bool
+    """`write` refused bytes for being too far behind (a slow client)."""
 
     def write(self, data: bytes) -> bool:
         """Queue `data`; False when the connection cannot take more."""
+
+    def last(self, data: bytes) -> None:
+        """Queue the stream's closing bytes even past the limit `write` keeps."""
 
     async def flush(self) -> None:
         """Send what `write` queued, until `finish`."""

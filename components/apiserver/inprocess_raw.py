@@ -51,8 +51,10 @@ class InProcessRaw:
         timeout: float | None = None,
     ) -> AsyncIterator[AsyncIterator[Obj]]:
         user = await self.user()
+        # shared: served from the server's watch cache while its host runs
+        # `server.watch_cache.run` (event objects then shared between watchers: read-only)
         async with self.server.watch(
-            user, target, opts, bookmarks=bookmarks, timeout=timeout
+            user, target, opts, bookmarks=bookmarks, timeout=timeout, shared=True
         ) as events:
             yield _as_dicts(events)
 

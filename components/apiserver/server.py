@@ -43,6 +43,7 @@ from components.apiserver.storage import Obj, ResourceKey, Storage
 from components.apiserver.token_request import request_token
 from components.apiserver.watch import WatchSpec, WatchStream, key_range, open_watch
 from components.apiserver.watch_cache import WatchCache
+from components.apiserver.watch_limits import WatchLimits
 from kernel.api.errors import (
     AlreadyExists,
     BadRequest,
@@ -81,6 +82,8 @@ class APIServer:
     storage: Storage = attrs.field(init=False)
     watch_cache: WatchCache = attrs.field(init=False)
     """Shared watches for the HTTP front end (running while `serving` serves this server)."""
+    watch_limits: WatchLimits = attrs.field(factory=WatchLimits)
+    """Concurrent-watch bounds per user and overall (429 with Retry-After beyond them)."""
 
     def __attrs_post_init__(self) -> None:
         self.storage = Storage(self.store)
@@ -257,8 +260,9 @@ class APIServer:
             timeout,
         )
         cache = self.watch_cache if shared else None
-        async with open_watch(self.storage, spec, cache) as events:
-            yield events
+        with self.watch_limits.hold(user):
+            async with open_watch(self.storage, spec, cache) as events:
+                yield events
 
     # ------------------------------------------------------------------ writes
 

@@ -65,8 +65,11 @@ class AddressInUseError(OSError):
         return str(self.args[1])
 
 
-DIRECT_BACKLOG_BYTES = 64 * 1024 * 1024
-"""Bytes a watch may fall behind by before its stream is ended (the client re-watches)."""
+DIRECT_BACKLOG_BYTES = 1024 * 1024
+"""Bytes a watch may fall behind by before its stream is ended with a 410 "too slow" ERROR
+(the client re-lists and re-watches); bounds a stalled watcher's memory."""
+WATCH_STALL_SECONDS = 5.0
+"""A watch whose unsent bytes make no way out for this long is cut (the connection closes)."""
 
 
 @attrs.define(eq=False)
@@ -79,9 +82,13 @@ class DirectWriter:
     """
 
     stream: trio.SocketStream
-    limit: int = DIRECT_BACKLOG_BYTES
+    limit: int = attrs.field(factory=lambda: DIRECT_BACKLOG_BYTES)
+    stall_seconds: float = attrs.field(factory=lambda: WATCH_STALL_SECONDS)
     pending: bytearray = attrs.field(factory=bytearray)
     failed: bool = False
+    """The connection is broken or stalled: nothing more goes out (close it)."""
+    behind: bool = False
+    """`limit` was reached: only `last` is taken now."""
     _fd: int = attrs.field(init=False)
     _flushing: bool = False
     _closing: bool = False
@@ -93,7 +100,7 @@ class DirectWriter:
 
     def write(self, data: bytes) -> bool:
         """Queue `data` in order; False when the connection is broken or too far behind."""
-        if self.failed:
+        if self.failed or self.behind:
             return False
         if not self.pending and not self._flushing:
             try:
@@ -106,14 +113,26 @@ class DirectWriter:
                 return False
             if sent == len(data):
                 return True
-            data = data[sent:]
+            if sent:  # a chunk begun on the wire must be finished, whatever the limit
+                self.pending += data[sent:]
+                self._wake.set()
+                return True
         if len(self.pending) + len(data) > self.limit:
-            self.failed = True
-            self._wake.set()
+            self.behind = True
             return False
         self.pending += data
         self._wake.set()
         return True
+
+    def last(self, data: bytes) -> None:
+        """Queue the stream's closing bytes (an ERROR, the last chunk), past `limit` if need be."""
+        if self.failed:
+            return
+        behind, self.behind = self.behind, False
+        if not self.write(data) and not self.failed:
+            self.pending += data
+            self._wake.set()
+        self.behind = behind
 
     async def flush(self) -> None:
         """Send what `write` could not, until `finish` (run it beside the writer)."""
@@ -125,7 +144,13 @@ class DirectWriter:
                     self._flushing = True
                     data = bytes(self.pending)
                     self.pending.clear()
-                    await self.stream.send_all(data)
+                    with trio.move_on_after(self.stall_seconds) as stall:
+                        try:
+                            await self.stream.send_all(data)
+                        except (trio.BrokenResourceError, trio.ClosedResourceError):
+                            self.failed = True
+                    if stall.cancelled_caught:
+                        self.failed = True  # the client stopped reading: give up on it
                 self._flushing = False
                 if self._closing or self.failed:
                     return

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 import trio
 
+from components.apiserver import watch
 from components.apiserver.inprocess_client import InProcessClient
 from components.apiserver.server import APIServer
+from components.apiserver.watch_cache import Subscriber
 from kernel.client.types import APIConnectionError
 from kernel.informer import EventHandler, Informer
 from kernel.interfaces.store import Store
@@ -129,4 +131,54 @@ async def test_informer_resumes_from_its_version_and_relists_on_410(
         assert seen.log == ["add a", "add b", "delete a"]
         await client.create(pod("c"))  # and the watch after the relist is live
         await eventually(lambda: "add c" in seen.log)
+        nursery.cancel_scope.cancel()
+
+
+class SlowClient:
+    """A client whose watch consumer dawdles on each event (a slow informer)."""
+
+    def __init__(self, inner: InProcessClient) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    @asynccontextmanager
+    async def watch(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        async with self.inner.watch(*args, **kwargs) as events:
+            yield _Dawdling(events)
+
+
+class _Dawdling:
+    def __init__(self, events: Any) -> None:
+        self.events = events
+
+    def __aiter__(self) -> _Dawdling:
+        return self
+
+    async def __anext__(self) -> Any:
+        await trio.sleep(0.02)
+        return await self.events.__anext__()
+
+
+async def test_an_informer_cut_off_as_too_slow_relists_and_catches_up(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watch, "CHANNEL_SIZE", 4)  # a tiny per-watcher buffer
+    drops: list[Subscriber] = []
+    real_drop = Subscriber._drop
+    monkeypatch.setattr(Subscriber, "_drop", lambda sub: (drops.append(sub), real_drop(sub)))
+    server = APIServer(store, rng=random.Random(5))
+    await server.start()
+    client = InProcessClient(server)
+    informer = Informer(SlowClient(client), Pod, "default", retry_delay=0.01)  # type: ignore[arg-type]
+    async with trio.open_nursery() as nursery:
+        await nursery.start(server.watch_cache.run)  # in-process watches share the cache
+        await nursery.start(informer.run)
+        assert server.watch_cache._hubs  # the informer's watch is a shared one
+        for i in range(20):
+            await client.create(pod(f"p{i}"))
+        await eventually(lambda: len(informer.cache.keys()) == 20)
+        assert drops  # it was cut off (410 "too slow") ...
+        assert informer.statistics().lists >= 2  # ... and re-listed to recover
         nursery.cancel_scope.cancel()
