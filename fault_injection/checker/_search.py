@@ -57,12 +57,15 @@ def search(  # noqa: PLR0917 - hot path called with parallel arrays
     read_only: Sequence[bool] | None = None,
     *,
     heuristics: bool = True,
+    max_steps: int | None = None,
 ) -> SearchOutcome:
     """Decide whether the operations have a linearization under `step` from `init`.
 
     Operation `i` was called at `calls[i]` and returned at `deadlines[i]` (`None`: open).
 
     `deadline` is a `time.perf_counter()` value after which the search gives up (`unknown`).
+    `max_steps` is a deterministic limit: after that many model steps (checked at the same
+    points as the deadline, so a few past it but always the same count) it gives up too.
     `read_only[i]` says operation `i` never changes any state (see `Model.read_only`); such an
     operation, once it fits, needs no alternatives tried in its place. `heuristics=False`
     turns that and the candidate ordering off: the plain porcupine search (a baseline).
@@ -117,7 +120,8 @@ def search(  # noqa: PLR0917 - hot path called with parallel arrays
     low = 0  # shortest the stack has been since `best` was taken: they agree below it
     steps = 0
     check_every = 1 << 13
-    next_check = check_every
+    step_limit = math.inf if max_steps is None else max_steps
+    next_check = min(check_every, step_limit)
     clock = time.perf_counter
     entry = nxt[0]
     while remaining:
@@ -155,8 +159,8 @@ def search(  # noqa: PLR0917 - hot path called with parallel arrays
                         remaining -= 1
                     entry = nxt[0]
                     if steps >= next_check:
-                        next_check += check_every
-                        if deadline is not None and clock() > deadline:
+                        next_check = min(steps + check_every, step_limit)
+                        if steps >= step_limit or (deadline is not None and clock() > deadline):
                             if len(stack_node) > best_len:
                                 del best[low:]
                                 best.extend(stack_node[low:])
@@ -194,8 +198,8 @@ def search(  # noqa: PLR0917 - hot path called with parallel arrays
                 break
         entry = nxt[entry]
         if steps >= next_check:
-            next_check += check_every
-            if deadline is not None and clock() > deadline:
+            next_check = min(steps + check_every, step_limit)
+            if steps >= step_limit or (deadline is not None and clock() > deadline):
                 return _give_up("unknown", steps, best, node_op)
     return SearchOutcome("ok", steps, tuple(node_op[k] for k in stack_node))
 
