@@ -23,7 +23,7 @@ def check(
     *,
     timeout: float | None = None,
     prechecks: bool = True,
-    counterexample_budget: float = 1.0,
+    counterexample_budget: float = 0.25,
     heuristics: bool = True,
     max_steps: int | None = None,
     partition_steps: int | None = None,
@@ -121,7 +121,7 @@ def _merge(
 ) -> CheckResult:
     """One result per part in partition order; parts never decided are `UNKNOWN`."""
     out = tuple(
-        results.get(k) or PartitionResult(label, Verdict.UNKNOWN, part)
+        results.get(k) or PartitionResult(label, Verdict.UNKNOWN, part, ())
         for k, (label, part) in enumerate(parts)
     )
     verdicts = {p.verdict for p in out}

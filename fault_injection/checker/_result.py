@@ -45,8 +45,8 @@ class PartitionResult:
 class CheckResult:
     """The verdict on a history and its parts.
 
-    `ILLEGAL` if any part is, else `UNKNOWN` if any part timed out, else `OK`. Checking stops
-    at the first illegal part, so `partitions` may be partial.
+    `ILLEGAL` if any part is, else `UNKNOWN` if any part ran out of budget, else `OK`. Checking
+    stops at the first illegal part; parts not decided by then are listed as `UNKNOWN`.
     """
 
     verdict: Verdict
@@ -90,7 +90,7 @@ class CheckResult:
         where = f" in {p.label}" if p.label else ""
         if self.verdict is Verdict.UNKNOWN:
             return (
-                f"{head}: time limit reached{where} after {self.steps} steps "
+                f"{head}: budget (time or steps) reached{where} after {self.steps} steps "
                 f"({len(p.linearization)} of {len(p.operations)} operations placed)"
             )
         return f"{head}{where}: {p.reason}"

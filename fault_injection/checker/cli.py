@@ -22,6 +22,9 @@ def check_file(
     fmt: str = "auto",
     timeout: float | None = None,
     html_out: Path | None = None,
+    *,
+    max_steps: int | None = None,
+    partition_steps: int | None = None,
 ) -> int:
     """Run the check the command describes; return the exit code, print the verdict."""
     from fault_injection.checker._check import check
@@ -37,6 +40,9 @@ def check_file(
         )
     if timeout is not None and timeout <= 0:
         raise UserError("--timeout must be a positive number of seconds", EXIT_BAD_INPUT)
+    for flag, value in (("--max-steps", max_steps), ("--partition-steps", partition_steps)):
+        if value is not None and value < 1:
+            raise UserError(f"{flag} must be a positive number of steps", EXIT_BAD_INPUT)
     try:
         history = load_history(file, fmt)
     except HistoryError as err:
@@ -49,7 +55,13 @@ def check_file(
     except KeyError as err:
         raise UserError(str(err.args[0]), EXIT_BAD_INPUT) from None
     try:
-        result = check(history, model, timeout=timeout)
+        result = check(
+            history,
+            model,
+            timeout=timeout,
+            max_steps=max_steps,
+            partition_steps=partition_steps,
+        )
     except ValueError as err:  # an operation that does not fit the model
         raise UserError(f"{file}: {err}", EXIT_BAD_INPUT) from None
     typer.echo(result.summary())
@@ -68,7 +80,7 @@ def register(app: typer.Typer) -> None:
     """Add `kubelab check` to the root app."""
 
     @app.command("check", cls=usage_exit_command(EXIT_BAD_INPUT))
-    def check_command(
+    def check_command(  # noqa: PLR0917 - typer maps each parameter to a CLI option
         file: Path = typer.Argument(..., help="History file (kubelab JSONL, Jepsen log, EDN)."),
         model: str | None = typer.Option(
             None,
@@ -81,7 +93,15 @@ def register(app: typer.Typer) -> None:
             None, "--timeout", help="Give up after SECONDS: verdict unknown, exit 2."
         ),
         html: Path | None = typer.Option(None, "--html", help="Write an HTML timeline here."),
+        max_steps: int | None = typer.Option(
+            None, "--max-steps", help="Give up after STEPS model steps over all parts (exit 2)."
+        ),
+        partition_steps: int | None = typer.Option(
+            None, "--partition-steps", help="At most STEPS model steps per search of one part."
+        ),
     ) -> None:
         """Check a history for linearizability: exit 0 yes, 1 no, 2 unknown, 3 bad input."""
-        code = check_file(file, model, fmt, timeout, html)
+        code = check_file(
+            file, model, fmt, timeout, html, max_steps=max_steps, partition_steps=partition_steps
+        )
         raise typer.Exit(code)
