@@ -26,7 +26,8 @@ class Case:
     build: Callable[[], object]
     model: str
     baseline: str
-    """`plain` (search without prechecks/heuristics) or `brute` (brute force)."""
+    """`plain` (search without prechecks/heuristics), `brute` (brute force) or `sequential`
+    (the full checker, but parts checked one by one in key order: the old behaviour)."""
 
 
 @attrs.frozen
@@ -75,6 +76,23 @@ def cases(quick: bool) -> list[Case]:
             "plain",
         ),
     ]
+    out += [
+        Case(
+            f"kv 4k ops / 50 clients, illegal key {where}",
+            lambda where=where: _one_illegal_key(where),
+            "kv",
+            "sequential",
+        )
+        for where in ("first", "last")
+    ]
+    out.append(
+        Case(
+            "crowded register 3k ops / 50 clients",
+            lambda: register_history(9, 3000, 50, cas=True, overlap=1.0),
+            "cas-register",
+            "plain",
+        )
+    )
     if not quick:
         out += [
             Case("kv 100k ops / 50 clients", lambda: kv_history(6, 100_000, 50), "kv", "plain"),
@@ -101,8 +119,50 @@ def _small_illegal() -> object:
     return mutate(0, register_history(0, 11, 11, values=11, overlap=3.0), "stale-read")
 
 
-def run_one(history: object, model_name: str, how: str, timeout: float) -> tuple[float, int, str]:
-    """Time one check: `fast` (default checker), `plain` or `brute`."""
+def _one_illegal_key(where: str) -> object:
+    """4,000 KV operations by 50 clients on 4 crowded keys, one with a stale read.
+
+    The keys are renamed so that the illegal one sorts `first` or `last` among the parts.
+    """
+    from fault_injection.checker._generate import kv_history, mutate
+    from fault_injection.checker._history import History, Operation
+
+    h = mutate(1, kv_history(1, 4000, 50, keys=4, appends=False, overlap=2.0), "stale-read")
+    assert h is not None
+    bad = h.operations[-1].input["key"]
+    prefix = "a" if where == "first" else "z"
+    ops = []
+    for op in h.operations:
+        key = op.input["key"]
+        inp = {**op.input, "key": f"{prefix}{key}" if key == bad else f"m{key}"}
+        ops.append(
+            Operation(op.index, op.process, op.f, inp, op.output, op.call, op.ret, op.outcome)
+        )
+    return History(tuple(ops))
+
+
+def _sequential(history: object, model: object, timeout: float) -> tuple[int, str]:
+    """The parts one by one in key order, stopping at the first illegal one (old behaviour)."""
+    from fault_injection.checker._check import check_partition
+    from fault_injection.checker._history import Outcome
+
+    deadline = time.perf_counter() + timeout
+    live = [op for op in history.operations if op.outcome is not Outcome.FAIL]  # type: ignore[attr-defined]
+    steps, verdict = 0, "ok"
+    for label, part in model.partition(live):  # type: ignore[attr-defined]
+        res = check_partition(label, part, model, deadline=deadline)  # type: ignore[arg-type]
+        steps += res.steps
+        if res.verdict.value == "illegal":
+            return steps, "illegal"
+        if res.verdict.value == "unknown":
+            verdict = "unknown"
+    return steps, verdict
+
+
+def run_one(
+    history: object, model_name: str, how: str, timeout: float, max_steps: int | None = None
+) -> tuple[float, int, str]:
+    """Time one check: `fast` (default checker), `plain`, `brute` or `sequential`."""
     from fault_injection.checker._brute import brute_force_linearizable
     from fault_injection.checker._check import check
     from fault_injection.checker._models import model_named
@@ -112,6 +172,9 @@ def run_one(history: object, model_name: str, how: str, timeout: float) -> tuple
     if how == "brute":
         ok = brute_force_linearizable(history, model)  # type: ignore[arg-type]
         return time.perf_counter() - start, 0, "ok" if ok else "illegal"
+    if how == "sequential":
+        steps, verdict = _sequential(history, model, timeout)
+        return time.perf_counter() - start, steps, verdict
     plain = how == "plain"
     res = check(
         history,
@@ -119,13 +182,16 @@ def run_one(history: object, model_name: str, how: str, timeout: float) -> tuple
         timeout=timeout,
         prechecks=not plain,  # type: ignore[arg-type]
         heuristics=not plain,
+        max_steps=max_steps,
     )
     return time.perf_counter() - start, res.steps, res.verdict.value
 
 
-def measure(history: object, model: str, how: str, repeats: int, timeout: float) -> Timing:
+def measure(  # noqa: PLR0917 - private to the command
+    history: object, model: str, how: str, repeats: int, timeout: float, max_steps: int | None
+) -> Timing:
     """Median over `repeats` runs."""
-    runs = [run_one(history, model, how, timeout) for _ in range(repeats)]
+    runs = [run_one(history, model, how, timeout, max_steps) for _ in range(repeats)]
     return Timing(statistics.median(r[0] for r in runs), runs[0][1], runs[0][2])
 
 
@@ -143,19 +209,27 @@ def register(app: typer.Typer) -> None:
         repeats: int = typer.Option(3, "--repeats", help="Runs per case; medians reported."),
         timeout: float = typer.Option(10.0, "--timeout", help="Per-check limit (seconds)."),
         quick: bool = typer.Option(False, "--quick", help="Small cases only."),
+        max_steps: int | None = typer.Option(
+            None, "--max-steps", help="Step budget per check (deterministic 'unknown')."
+        ),
+        only: str | None = typer.Option(None, "--only", help="Cases whose name contains TEXT."),
     ) -> None:
         """Checker speed: wall time, search steps, steps/s, against the plain search."""
         if repeats < 1:
             raise UserError("--repeats must be at least 1")
+        if max_steps is not None and max_steps < 1:
+            raise UserError("--max-steps must be a positive number of steps")
         rows = []
-        todo = cases(quick)
+        todo = [c for c in cases(quick) if only is None or only in c.name]
+        if not todo:
+            raise UserError(f"--only {only!r} matches no case")
         for k, case in enumerate(todo, 1):
             typer.echo(f"[{k}/{len(todo)}] {case.name}: generating", err=True)
             history = case.build()
             typer.echo(f"[{k}/{len(todo)}] {case.name}: checker", err=True)
-            fast = measure(history, case.model, "fast", repeats, timeout)
+            fast = measure(history, case.model, "fast", repeats, timeout, max_steps)
             typer.echo(f"[{k}/{len(todo)}] {case.name}: baseline ({case.baseline})", err=True)
-            base = measure(history, case.model, case.baseline, repeats, timeout)
+            base = measure(history, case.model, case.baseline, repeats, timeout, max_steps)
             rows.append((case, fast, base))
         head = (
             f"{'case':<42} {'checker':>9} {'verdict':>8} {'steps':>9} {'rate':>17}  "
@@ -173,5 +247,6 @@ def register(app: typer.Typer) -> None:
         typer.echo(
             f"medians of {repeats} run(s); baseline 'plain' = Wing & Gong + Lowe + memo "
             f"without prechecks or heuristics; 'brute' = every real-time order; "
+            f"'sequential' = parts one by one in key order; "
             f"timeout {timeout:g}s per check ('>' = baseline hit it)"
         )
