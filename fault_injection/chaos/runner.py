@@ -115,6 +115,20 @@ class ChaosOutcome:
         return self.config.command()
 
 
+REAL_SOCKET_STORES = {
+    "etcd": "use memory, unsafe, a simulated store, or module:attr",
+    "raft": "run its member program in the simulator with --program "
+    "components.store.raft.member:main",
+}
+"""Registered stores that only run as real processes, each with the working alternative."""
+
+
+def simulated_stores() -> list[str]:
+    """The `--store` names that run in virtual time: `unsafe` and the other registered ones."""
+    names = registry.Registry().names("store")
+    return ["unsafe", *sorted(n for n in names if n not in REAL_SOCKET_STORES)]
+
+
 def build_system(config: ChaosConfig, *, log_dir: Path | None = None) -> System:
     """The system a config names: a Maelstrom binary, the unsafe store, or a registered store."""
     if config.bin is not None:
@@ -130,13 +144,18 @@ def build_system(config: ChaosConfig, *, log_dir: Path | None = None) -> System:
         return HostedSystem(_load_program(config.program), f"program {config.program}")
     if config.store == "unsafe":
         return PrimaryBackupSystem()
-    if config.store == "etcd":
+    if config.store in REAL_SOCKET_STORES:
         raise ChaosConfigError(
-            "store 'etcd' talks to a real server over real sockets and cannot run in virtual "
-            "time; use memory, unsafe, a simulated store, or module:attr"
+            f"store {config.store!r} talks to real servers over real sockets and cannot run in "
+            f"virtual time; {REAL_SOCKET_STORES[config.store]}"
         )
     try:
         impl = registry.resolve("store", config.store)
+    except registry.UnknownImplementationError:
+        raise ChaosConfigError(
+            f"unknown store {config.store!r}; stores that run in the simulator: "
+            f"{', '.join(simulated_stores())}, or module:attr"
+        ) from None
     except registry.RegistryError as exc:
         raise ChaosConfigError(str(exc)) from None
     return StoreSystem(impl.factory, impl.label)  # type: ignore[arg-type]

@@ -80,7 +80,11 @@ def test_seeds_prints_a_table_and_a_replay_per_failing_seed(capsys) -> None:
     ("argv", "message"),
     [
         (["--workload", "queue"], "unknown workload 'queue'"),
-        (["--store", "nosuch"], 'unknown store implementation "nosuch"'),
+        (
+            ["--store", "nosuch"],
+            "unknown store 'nosuch'; stores that run in the simulator: unsafe, memory",
+        ),
+        (["--store", "raft"], "--program components.store.raft.member:main"),
         (["--nemesis", "flood"], "flood"),
         (["--seeds", "9..3"], "--seeds range is empty"),
         (["--duration", "soon"], "--duration"),
