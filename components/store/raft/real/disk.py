@@ -44,7 +44,8 @@ class DirectoryDisk:
         """Files appended to since their last sync."""
         self._dir_dirty = False
         """A name was created or removed since the directory was last synced."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.root.chmod(0o700)  # the WAL and snapshots hold every Secret: owner-only
         for leftover in self.root.glob(f"*{TMP_SUFFIX}"):
             leftover.unlink(missing_ok=True)
 
@@ -92,7 +93,7 @@ class DirectoryDisk:
             path = self._path(name)
             if not os.path.exists(path):  # noqa: PTH110
                 self._dir_dirty = True
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             self._fds[name] = fd
         view = memoryview(data)
         while view:
@@ -133,7 +134,7 @@ class DirectoryDisk:
     def _replace(self, name: str, data: bytearray) -> None:
         path = self._path(name)
         tmp = path + TMP_SUFFIX
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             try:
                 view = memoryview(data)
