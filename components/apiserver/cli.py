@@ -109,6 +109,11 @@ def register(app: typer.Typer) -> None:
             min=0,
             help="Seconds between store compactions (0: never).",
         ),
+        insecure_http: bool = typer.Option(
+            False,
+            "--insecure-http",
+            help="Serve plain HTTP instead of HTTPS (kubectl then sends no credentials).",
+        ),
     ) -> None:
         """Run a local cluster in the foreground: the store and the API server. Ctrl-C stops."""
         store, options = choose_store(store, etcd_endpoints, config)
@@ -126,6 +131,7 @@ def register(app: typer.Typer) -> None:
             state_dir,
             limits=limits,
             compaction_interval=compaction_interval,
+            insecure_http=insecure_http,
         )
         try:
             trio.run(run_up, opts)

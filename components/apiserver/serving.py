@@ -16,7 +16,8 @@ from __future__ import annotations
 import errno
 import logging
 import os
-from collections.abc import AsyncIterator
+import ssl
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from functools import partial
 
@@ -40,6 +41,7 @@ from components.apiserver.http import (
 )
 from components.apiserver.limits import ServingLimits
 from components.apiserver.server import APIServer
+from components.apiserver.tls_serving import tls_handshake, tls_listeners
 from components.apiserver.wire import JSON, encode_json
 from kernel.api.errors import BadRequest, StatusError, Timeout
 
@@ -81,7 +83,7 @@ class DirectWriter:
     and sent by the `flush` task. Only one of the two writes at a time.
     """
 
-    stream: trio.SocketStream
+    stream: trio.abc.Stream
     limit: int = attrs.field(factory=lambda: DIRECT_BACKLOG_BYTES)
     stall_seconds: float = attrs.field(factory=lambda: WATCH_STALL_SECONDS)
     pending: bytearray = attrs.field(factory=bytearray)
@@ -96,13 +98,15 @@ class DirectWriter:
     _done: trio.Event = attrs.field(factory=trio.Event)
 
     def __attrs_post_init__(self) -> None:
-        self._fd = self.stream.socket.fileno()
+        # TLS streams cannot be written around: their bytes all go through `flush`
+        plain = isinstance(self.stream, trio.SocketStream)
+        self._fd = self.stream.socket.fileno() if plain else -1
 
     def write(self, data: bytes) -> bool:
         """Queue `data` in order; False when the connection is broken or too far behind."""
         if self.failed or self.behind:
             return False
-        if not self.pending and not self._flushing:
+        if self._fd >= 0 and not self.pending and not self._flushing:
             try:
                 sent = os.write(self._fd, data)
             except BlockingIOError:
@@ -168,7 +172,7 @@ class DirectWriter:
 class _Connection:
     """One client connection: its receive buffer and how a shutdown may treat it."""
 
-    stream: trio.SocketStream
+    stream: trio.abc.Stream
     scope: trio.CancelScope = attrs.field(factory=lambda: trio.CancelScope(shield=True))
     """Shielded from the server's own cancellation, so a shutdown can be graceful."""
     buffer: bytearray = attrs.field(factory=bytearray)
@@ -177,6 +181,8 @@ class _Connection:
     streaming: bool = False
     """Serving a watch (ends at once on shutdown)."""
     limits: ServingLimits = attrs.field(factory=ServingLimits)
+    peer: dict[str, str] = attrs.field(factory=dict)
+    """The verified client certificate's identity, as `tls_serving.PEER_HEADERS`."""
 
     async def send(self, data: bytes) -> None:
         await self.stream.send_all(data)
@@ -273,7 +279,9 @@ class HTTPServer:
     _idle: trio.Event = attrs.field(factory=trio.Event)
 
     async def serve(
-        self, listeners: list[trio.SocketListener], task_status: trio.TaskStatus[None]
+        self,
+        listeners: Sequence[trio.abc.Listener[trio.abc.Stream]],
+        task_status: trio.TaskStatus[None],
     ) -> None:
         """Serve until cancelled, then shut down gracefully (see the module docstring)."""
         async with trio.open_nursery() as nursery:
@@ -299,7 +307,9 @@ class HTTPServer:
         for conn in list(self._connections):
             conn.scope.cancel()
 
-    async def _accept(self, listener: trio.SocketListener, nursery: trio.Nursery) -> None:
+    async def _accept(
+        self, listener: trio.abc.Listener[trio.abc.Stream], nursery: trio.Nursery
+    ) -> None:
         while True:
             try:
                 stream = await listener.accept()
@@ -315,7 +325,7 @@ class HTTPServer:
             self._at_limit = False
             nursery.start_soon(self._connection, stream)
 
-    def _refuse_connection(self, stream: trio.SocketStream) -> None:
+    def _refuse_connection(self, stream: trio.abc.Stream) -> None:
         """Close a connection past the limit at once (no task, no read): the client sees EOF."""
         if not self._at_limit:
             self._at_limit = True
@@ -323,15 +333,19 @@ class HTTPServer:
                 "connection limit reached (%d open, --max-connections); closing new connections",
                 len(self._connections),
             )
+        raw = stream.transport_stream if isinstance(stream, trio.SSLStream) else stream
         with suppress(OSError):
-            stream.socket.close()
+            raw.socket.close()  # type: ignore[attr-defined]
 
-    async def _connection(self, stream: trio.SocketStream) -> None:
+    async def _connection(self, stream: trio.abc.Stream) -> None:
         conn = _Connection(stream, limits=self.limits)
         self._connections.add(conn)
         try:
             with conn.scope:
-                await self._requests(conn)
+                peer = await tls_handshake(stream)
+                if peer is not None:
+                    conn.peer = peer
+                    await self._requests(conn)
         finally:
             self._connections.discard(conn)
             if self._draining and not self._connections:
@@ -380,7 +394,8 @@ class HTTPServer:
         if timer.cancelled_caught:
             raise ProtocolError(408, "the request body did not arrive in time (--request-timeout)")
         method = "GET" if head.method == "HEAD" else head.method
-        request = Request.parse(method, head.path, head.query, head.headers, body)
+        headers = {**head.headers, **conn.peer} if conn.peer else head.headers
+        request = Request.parse(method, head.path, head.query, headers, body)
         responder = Responder(
             conn,
             keep_alive=head.keep_alive and not self._draining,
@@ -419,9 +434,13 @@ async def serve_http(
     *,
     max_requests_inflight: int = 400,
     limits: ServingLimits | None = None,
+    ssl_context: ssl.SSLContext | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve until cancelled; reports ``http://host:port`` through `task_status`."""
+    """Serve until cancelled; reports ``http(s)://host:port`` through `task_status`.
+
+    With `ssl_context` the server speaks HTTPS only (see `tls_serving`).
+    """
     try:
         listeners = await trio.open_tcp_listeners(port, host=host)
     except OSError as err:
@@ -431,10 +450,11 @@ async def serve_http(
     bound_host, bound_port = listeners[0].socket.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     http = HTTPServer(APIApp(server, max_requests_inflight), limits or ServingLimits())
+    served = tls_listeners(listeners, ssl_context) if ssl_context else listeners
     async with trio.open_nursery() as nursery:
         await nursery.start(server.watch_cache.run)
-        await nursery.start(http.serve, listeners)
-        task_status.started(f"http://{shown}:{bound_port}")
+        await nursery.start(http.serve, served)
+        task_status.started(f"{'https' if ssl_context else 'http'}://{shown}:{bound_port}")
 
 
 @asynccontextmanager
@@ -445,10 +465,16 @@ async def open_http_server(
     *,
     max_requests_inflight: int = 400,
     limits: ServingLimits | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> AsyncIterator[str]:
-    """Run the HTTP front end for the block; yields its URL."""
+    """Run the HTTP(S) front end for the block; yields its URL."""
     async with trio.open_nursery() as nursery:
-        serve = partial(serve_http, max_requests_inflight=max_requests_inflight, limits=limits)
+        serve = partial(
+            serve_http,
+            max_requests_inflight=max_requests_inflight,
+            limits=limits,
+            ssl_context=ssl_context,
+        )
         url = await nursery.start(serve, server, host, port)
         try:
             yield url

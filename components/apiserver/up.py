@@ -5,7 +5,9 @@ kernel never imports a component. Each identity (the admin, and one per componen
 bearer token in ``<state-dir>/tokens.csv`` (Kubernetes' static token file format; reused
 across restarts so an old kubeconfig keeps working). The admin's kubeconfig is
 ``<state-dir>/kubeconfig``, the components' ``<state-dir>/components/<name>.kubeconfig``.
-Requests are authorized by RBAC; the admin is in ``system:masters``.
+Requests are authorized by RBAC; the admin is in ``system:masters``. The API server speaks
+HTTPS with a cluster CA (`up_tls`); the admin's kubeconfig carries a client certificate,
+components' their tokens. ``--insecure-http`` serves plain HTTP instead.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from components.apiserver.tokens import (
     format_token_file,
     load_token_file,
 )
+from components.apiserver.up_tls import ClusterTLS, prepare_tls
+from components.apiserver.x509_auth import X509Authenticator
 from kernel.client.kubeconfig import write_kubeconfig
 from kernel.exception_groups import first_leaf
 from kernel.interfaces.store import Store, StoreError
@@ -69,6 +73,8 @@ class UpOptions:
     """Seconds between store compactions (0: never), as --etcd-compaction-interval."""
     nodes: tuple[str, ...] = ("node-1",)
     """Nodes whose kubelets get an identity (system:node:NAME, kubelet-NAME.kubeconfig)."""
+    insecure_http: bool = False
+    """Serve plain HTTP (no CA, no certificates): for reading the wire format."""
 
 
 ADMIN = UserInfo("admin", "admin", (ADMIN_GROUP, "system:authenticated"))
@@ -117,7 +123,8 @@ def identity_tokens(
                 )
             )
         tokens[file] = by_user[user.name]
-    state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    state_dir.chmod(0o700)  # tokens, keys and the store's files live here
     path.touch(mode=0o600)
     path.write_text(format_token_file(entries))
     return entries, tokens
@@ -163,7 +170,9 @@ async def run_up(opts: UpOptions, say: Callable[[str], None] = _say) -> None:
             accounts = ServiceAccountTokens(
                 SigningKey.load_or_create(state_dir / SA_KEY_FILE), store_uid_lookup(Storage(store))
             )
-            authenticator = TokenAuthenticator(entries, service_accounts=accounts)
+            authenticator = X509Authenticator(
+                TokenAuthenticator(entries, service_accounts=accounts)
+            )
             server = APIServer(store, authenticator=authenticator, authorizer=authorizer)
             await server.start()
             await ensure_bootstrap_policy(server)
@@ -186,12 +195,15 @@ async def _serve(
                 if isinstance(rbac, RBACAuthorizer):
                     await nursery.start(rbac.run)  # decisions from a watched cache
                 await nursery.start(run_compactor, server.store, opts.compaction_interval)
-                serve = partial(serve_http, limits=opts.limits)
+                tls = None if opts.insecure_http else prepare_tls(state_dir, opts.address)
+                serve = partial(
+                    serve_http, limits=opts.limits, ssl_context=tls.context if tls else None
+                )
                 url = await nursery.start(serve, server, opts.address, opts.port)
                 for file, token in tokens.items():
                     where = state_dir if file == "kubeconfig" else state_dir / "components"
                     try:
-                        write_kubeconfig(where / file, url, token=token)
+                        _write_kubeconfig(where / file, url, token, tls)
                     except OSError as err:
                         reason = err.strerror or str(err)
                         raise UpError(
@@ -199,6 +211,8 @@ async def _serve(
                         ) from None
                 path = state_dir / "kubeconfig"
                 say(f"kubelab: API server at {url} (store: {opts.store})")
+                if tls is None:
+                    say(INSECURE_WARNING)
                 say(f"kubelab: kubeconfig written to {path}")
                 say("kubelab: press Ctrl-C to stop")
                 async for _ in signals:
@@ -209,6 +223,22 @@ async def _serve(
         except* OSError as group:
             raise UpError(_listen_error(group, opts)) from None
     say("kubelab: stopped")
+
+
+INSECURE_WARNING = (
+    "kubelab: warning: --insecure-http serves plain HTTP; kubectl will not send credentials "
+    "over it (its requests are anonymous) and anyone on the path reads every byte"
+)
+
+
+def _write_kubeconfig(path: Path, url: str, token: str, tls: ClusterTLS | None) -> None:
+    """The admin's kubeconfig gets a client certificate (over TLS), components their token."""
+    if tls is None:
+        write_kubeconfig(path, url, token=token)
+    elif path.name == "kubeconfig":
+        write_kubeconfig(path, url, ca_pem=tls.ca.cert_pem, client_cert=tls.client_pair(ADMIN))
+    else:
+        write_kubeconfig(path, url, token=token, ca_pem=tls.ca.cert_pem)
 
 
 def _listen_error(group: BaseExceptionGroup[OSError], opts: UpOptions) -> str:

@@ -15,6 +15,7 @@ import trio
 from kernel.api.errors import StatusError
 from kernel.cli.errors import UserError
 from kernel.client import APIConnectionError, HTTPClient, load_kubeconfig, open_http_client
+from kernel.client.http import kubeconfig_ssl_context
 from kernel.client.kubeconfig import KubeconfigInfo
 from kernel.objects import ResourceInfo
 
@@ -51,7 +52,10 @@ def run_with_client(config: KubeconfigInfo, work: Callable[[HTTPClient], Awaitab
     """Run `work` under trio with a client; server and transport failures become one line."""
 
     async def main() -> None:
-        async with open_http_client(config.server, token=config.token) as client:
+        context = kubeconfig_ssl_context(config)
+        async with open_http_client(
+            config.server, token=config.token, ssl_context=context
+        ) as client:
             await work(client)
 
     try:

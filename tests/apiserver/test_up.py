@@ -16,6 +16,7 @@ import httpx
 import pytest
 import trio
 
+from kernel.client.http import kubeconfig_ssl_context
 from kernel.client.kubeconfig import load_kubeconfig
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -48,6 +49,11 @@ def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     pytest.fail(f"kubelab up did not start: {err}")
 
 
+def _ca(state_dir: Path) -> str:
+    """The cluster CA `kubelab up` made, to verify its serving certificate with."""
+    return str(state_dir / "pki" / "ca.crt")
+
+
 def _up_fails(tmp_path: Path, *args: str) -> str:
     """Run `kubelab up` expecting it to refuse; returns its stderr (one line, no traceback)."""
     done = subprocess.run(
@@ -67,7 +73,7 @@ def _up_fails(tmp_path: Path, *args: str) -> str:
 def test_up_serves_writes_kubeconfig_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     proc, url = _start(tmp_path)
     try:
-        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        assert httpx.get(f"{url}/healthz", timeout=5, verify=_ca(tmp_path)).status_code == 200
         from kubernetes import client, config
 
         api = client.CoreV1Api(config.new_client_from_config(str(tmp_path / "kubeconfig")))
@@ -80,7 +86,7 @@ def test_up_serves_writes_kubeconfig_and_stops_on_ctrl_c(tmp_path: Path) -> None
         rc = proc.wait(timeout=15)
     assert rc == 0
     with pytest.raises(httpx.TransportError):
-        httpx.get(f"{url}/healthz", timeout=2)
+        httpx.get(f"{url}/healthz", timeout=2, verify=_ca(tmp_path))
 
 
 def _service_account_tokens_work(api: Any, url: str, state: Path) -> None:
@@ -124,8 +130,8 @@ async def test_up_serves_over_a_real_etcd(tmp_path: Path) -> None:
             lambda: _start(tmp_path, "--store", "etcd", "--etcd-endpoints", endpoints)
         )
         try:
-            token = load_kubeconfig(tmp_path / "kubeconfig").token
-            async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+            config = load_kubeconfig(tmp_path / "kubeconfig")
+            async with httpx.AsyncClient(verify=kubeconfig_ssl_context(config)) as http:
                 got = await http.get(f"{url}/api/v1/namespaces/kube-system", timeout=5)
             assert got.status_code == 200
             assert got.json()["metadata"]["name"] == "kube-system"
