@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from typing import IO
 import httpx
 import pytest
 
+from kernel.client.http import kubeconfig_ssl_context
 from kernel.client.kubeconfig import load_kubeconfig
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -50,23 +52,22 @@ def start_up(state_dir: Path) -> tuple[subprocess.Popen[str], str]:
     pytest.fail(f"kubelab up --store raft did not start: {err}")
 
 
-def serve_and_create(state_dir: Path, namespace: str) -> dict[str, str]:
-    """Start `up`, check it serves, create `namespace`, stop it; returns the auth headers."""
+def serve_and_create(state_dir: Path, namespace: str) -> ssl.SSLContext:
+    """Start `up`, check it serves, create `namespace`, stop it; returns the admin's TLS."""
     proc, url = start_up(state_dir)
     try:
-        token = load_kubeconfig(state_dir / "kubeconfig").token
-        headers = {"Authorization": f"Bearer {token}"}
-        got = httpx.get(f"{url}/api/v1/namespaces/kube-system", headers=headers, timeout=10)
+        tls = kubeconfig_ssl_context(load_kubeconfig(state_dir / "kubeconfig"))
+        got = httpx.get(f"{url}/api/v1/namespaces/kube-system", verify=tls, timeout=10)
         assert got.status_code == 200
         assert got.json()["metadata"]["name"] == "kube-system"
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
-        made = httpx.post(f"{url}/api/v1/namespaces", json=body, headers=headers, timeout=10)
+        made = httpx.post(f"{url}/api/v1/namespaces", json=body, verify=tls, timeout=10)
         assert made.status_code == 201, made.text
     finally:
         proc.send_signal(signal.SIGINT)
         rc = proc.wait(timeout=20)
     assert rc == 0
-    return headers
+    return tls
 
 
 def test_up_serves_over_a_local_raft_cluster(tmp_path: Path) -> None:
@@ -74,14 +75,18 @@ def test_up_serves_over_a_local_raft_cluster(tmp_path: Path) -> None:
     members = sorted(p.name for p in (tmp_path / "raft").iterdir() if p.is_dir())
     assert members == ["n1", "n2", "n3"]
     assert any(p.name.startswith("wal-") for p in (tmp_path / "raft" / "n1").iterdir())
+    for private in (tmp_path, tmp_path / "raft", tmp_path / "raft" / "n1", tmp_path / "pki"):
+        assert private.stat().st_mode & 0o777 == 0o700, private
+    for path in (tmp_path / "raft" / "n1").iterdir():
+        assert path.stat().st_mode & 0o077 == 0, path
 
 
 @pytest.mark.slow
 def test_up_keeps_the_raft_data_across_restarts(tmp_path: Path) -> None:
-    headers = serve_and_create(tmp_path, "kept")
+    tls = serve_and_create(tmp_path, "kept")
     proc, url = start_up(tmp_path)  # same state dir: the store's data is still there
     try:
-        again = httpx.get(f"{url}/api/v1/namespaces/kept", headers=headers, timeout=10)
+        again = httpx.get(f"{url}/api/v1/namespaces/kept", verify=tls, timeout=10)
         assert again.status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)

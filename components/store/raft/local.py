@@ -6,6 +6,10 @@ crash test). `open_local_raft_store(n, fsync=True)` yields a `RaftClient` on suc
 (benchmarks, tests). `open_up_raft_store(state_dir)` is the ``raft`` entry of
 ``kubelab.store`` used by ``kubelab up --store raft``: three members whose data stays in
 ``<state-dir>/raft`` across restarts.
+
+Members speak mutual TLS by default: a CA (``<state-dir>/pki``, the cluster's, for ``kubelab
+up``; else ``<data>/pki``) signs one certificate per member (CN = its name) and one for the
+client (``kube-apiserver``); the members accept no connection without such a certificate.
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ import trio
 
 from components.store.raft.client import RaftClient
 from components.store.raft.real.host import Address
+from components.store.raft.real.tls import StoreTLS
 from components.store.raft.serve import DEFAULT_PROGRAM, LISTEN_FAILED
 from components.store.raft.tcp_transport import open_tcp_client_transport
 from components.store.raft.transport import ClientTransport
 from kernel.exception_groups import first_leaf, lone_exception
 from kernel.interfaces.store import StoreError, StoreUnavailableError
+from kernel.pki import ensure_cluster_ca, issue, private_dir, write_pair
 
 READY_MARK = " ready: "
 """What a member's log says once its ports are bound and its state recovered (see `serve`)."""
@@ -81,6 +87,17 @@ class LocalRaft:
     """Extra environment of the member processes (e.g. PYTHONPATH for a test program)."""
     extra_args: tuple[str, ...] = ()
     """More `serve` flags for every member (e.g. ``("--snapshot-entries", "50")``)."""
+    pki: Path | None = None
+    """Where the CA and the members' and client's certificates are (None: plain TCP)."""
+
+    def client_tls(self) -> StoreTLS | None:
+        """The client's mutual-TLS contexts (its certificate signed by the cluster CA)."""
+        if self.pki is None:
+            return None
+        pki = self.pki
+        return StoreTLS.from_files(
+            pki / "ca.crt", pki / "store-client.crt", pki / "store-client.key", serving=False
+        )
 
     @property
     def peers_flag(self) -> str:
@@ -117,6 +134,16 @@ class LocalRaft:
             args.append("--no-fsync")
         if self.program != DEFAULT_PROGRAM:
             args += ["--program", self.program]
+        if self.pki is not None:
+            stem = self.pki / f"store-{member.name}"
+            args += [
+                "--ca",
+                str(self.pki / "ca.crt"),
+                "--cert",
+                f"{stem}.crt",
+                "--key",
+                f"{stem}.key",
+            ]
         return [*args, *self.extra_args]
 
     async def start(self, name: str) -> None:
@@ -208,8 +235,14 @@ async def open_local_raft_cluster(
     startup_timeout: float = 30.0,
     env: dict[str, str] | None = None,
     extra_args: Sequence[str] = (),
+    tls: bool = True,
+    ca_dir: str | Path | None = None,
 ) -> AsyncIterator[LocalRaft]:
-    """Run `n_members` member processes for the block; stop them (and remove temp data) after."""
+    """Run `n_members` member processes for the block; stop them (and remove temp data) after.
+
+    With `tls` (the default) the members speak mutual TLS with the CA in `ca_dir` (default
+    ``<data>/pki``, created on first use).
+    """
     if n_members < 1:
         raise ValueError(f"n_members must be at least 1, got {n_members}")
     names = list(names or [f"n{i + 1}" for i in range(n_members)])
@@ -218,8 +251,8 @@ async def open_local_raft_cluster(
         tmp = tempfile.mkdtemp(prefix="kubelab-raft-")
         root = Path(tmp)
     else:
-        root = Path(data_dir)
-        root.mkdir(parents=True, exist_ok=True)
+        root = private_dir(Path(data_dir))
+    pki = issue_store_certs(Path(ca_dir) if ca_dir else root / "pki", names) if tls else None
     ports = free_ports(2 * n_members)
     cluster = LocalRaft(
         members=tuple(
@@ -238,6 +271,7 @@ async def open_local_raft_cluster(
         startup_timeout=startup_timeout,
         env=env,
         extra_args=tuple(extra_args),
+        pki=pki,
     )
     try:
         for attempt in range(1, PORT_ATTEMPTS + 1):
@@ -258,6 +292,19 @@ async def open_local_raft_cluster(
             await cluster.stop_all()
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def issue_store_certs(pki: Path, names: Sequence[str]) -> Path:
+    """The CA in `pki` (made if missing), a certificate per member and one for the client."""
+    ca = ensure_cluster_ca(pki)
+    for name in names:
+        write_pair(pki, f"store-{name}", issue(ca, name, ["kubelab:store-peers"], hosts=LOOPBACK))
+    write_pair(pki, "store-client", issue(ca, "kube-apiserver", ["kubelab:store-clients"]))
+    return pki
+
+
+LOOPBACK = ("127.0.0.1", "localhost")
+"""Where local members listen, named in their certificates."""
 
 
 async def _start_all(cluster: LocalRaft) -> None:
@@ -298,7 +345,9 @@ async def open_cluster_client(
 ) -> AsyncIterator[RaftClient]:
     """A `RaftClient` over TCP to `cluster`, once the cluster serves."""
     async with (
-        open_tcp_client_transport(cluster.client_addresses, seed=cluster.seed) as transport,
+        open_tcp_client_transport(
+            cluster.client_addresses, seed=cluster.seed, tls=cluster.client_tls()
+        ) as transport,
         make_client(transport) as client,
     ):
         await wait_serving(client, timeout)
@@ -307,11 +356,17 @@ async def open_cluster_client(
 
 @asynccontextmanager
 async def open_local_raft_store(
-    n_members: int = 3, *, fsync: bool = True, data_dir: str | Path | None = None
+    n_members: int = 3,
+    *,
+    fsync: bool = True,
+    data_dir: str | Path | None = None,
+    ca_dir: str | Path | None = None,
 ) -> AsyncIterator[RaftClient]:
-    """A `RaftClient` (a `kernel.interfaces.store.Store`) on a fresh local cluster."""
+    """A `RaftClient` (a `kernel.interfaces.store.Store`) on a fresh local cluster (mutual TLS)."""
     async with (
-        open_local_raft_cluster(n_members, fsync=fsync, data_dir=data_dir) as cluster,
+        open_local_raft_cluster(
+            n_members, fsync=fsync, data_dir=data_dir, ca_dir=ca_dir
+        ) as cluster,
         open_cluster_client(cluster) as client,
     ):
         yield client
@@ -327,10 +382,14 @@ async def open_up_raft_store(
     """
     from components.store.raft.supervisor import supervise_members  # here: it imports this module
 
-    data_dir = Path(state_dir).expanduser() / "raft" if state_dir is not None else None
+    root = Path(state_dir).expanduser() if state_dir is not None else None
+    data_dir = private_dir(root) / "raft" if root is not None else None
+    ca_dir = root / "pki" if root is not None else None  # the cluster CA, as the API server's
     try:
         async with (
-            open_local_raft_cluster(members, fsync=fsync, data_dir=data_dir) as cluster,
+            open_local_raft_cluster(
+                members, fsync=fsync, data_dir=data_dir, ca_dir=ca_dir
+            ) as cluster,
             open_cluster_client(cluster) as client,
             trio.open_nursery() as nursery,
         ):
@@ -351,6 +410,7 @@ __all__ = [
     "LocalRaftError",
     "LocalRaftMember",
     "free_ports",
+    "issue_store_certs",
     "open_cluster_client",
     "open_local_raft_cluster",
     "open_local_raft_store",

@@ -26,6 +26,7 @@ import typer
 
 from components.store.raft.real.disk import DirectoryDisk
 from components.store.raft.real.host import Address, ListenError, TcpHost, stderr_log
+from components.store.raft.real.tls import StoreTLS
 from components.store.raft.values import ValueFormatError
 from components.store.raft.wal import WalCorruptError
 from kernel.cli.errors import UserError
@@ -152,6 +153,23 @@ async def run_member(
                 break
 
 
+def load_tls(ca: Path | None, cert: Path | None, key: Path | None) -> StoreTLS | None:
+    """Mutual TLS from ``--ca/--cert/--key`` (all three or none; UserError naming the flag)."""
+    given = {"--ca": ca, "--cert": cert, "--key": key}
+    if not any(given.values()):
+        return None
+    if ca is None or cert is None or key is None:
+        missing = next(flag for flag, path in given.items() if path is None)
+        raise UserError(f"{missing}: --ca, --cert and --key go together (mutual TLS)")
+    for flag, path in given.items():
+        if path is not None and not path.is_file():
+            raise UserError(f"{flag} {path}: no such file", 1)
+    try:
+        return StoreTLS.from_files(ca, cert, key)
+    except (OSError, ValueError) as err:
+        raise UserError(f"--ca/--cert/--key: cannot load the TLS files: {err}", 1) from None
+
+
 def _recovery_error(err: BaseException, data: Path) -> UserError | None:
     """A one-line error for a data directory the member cannot recover from, if `err` is one."""
     if isinstance(err, WalCorruptError):
@@ -173,6 +191,7 @@ def serve(
     program: str = DEFAULT_PROGRAM,
     parent_pid: int | None = None,
     snapshot_entries: int = SNAPSHOT_ENTRIES,
+    tls_files: tuple[Path | None, Path | None, Path | None] = (None, None, None),
 ) -> None:
     """Validate the flags, then run one member in the foreground (UserError on bad input).
 
@@ -191,8 +210,9 @@ def serve(
     check_data_dir(data)
     node_program = load_program(program, snapshot_entries)
     seed = secrets.randbits(32) if seed is None else seed
+    tls = load_tls(*tls_files)
     disk = DirectoryDisk(data, fsync=fsync)
-    host = TcpHost(name, addresses, disk, seed=seed)
+    host = TcpHost(name, addresses, disk, seed=seed, tls=tls)
     try:
         trio.run(
             lambda: run_member(
@@ -234,8 +254,16 @@ def serve_command(
     ),
     program: str = typer.Option(DEFAULT_PROGRAM, "--program", hidden=True),
     parent_pid: int | None = typer.Option(None, "--parent-pid", hidden=True),
+    ca: Path | None = typer.Option(
+        None, "--ca", help="Cluster CA certificate (PEM): peers and clients must be signed by it."
+    ),
+    cert: Path | None = typer.Option(None, "--cert", help="This member's certificate (PEM)."),
+    key: Path | None = typer.Option(None, "--key", help="This member's private key (PEM)."),
 ) -> None:
-    """Run one Raft store member over TCP with its WAL and snapshots in --data."""
+    """Run one Raft store member over TCP with its WAL and snapshots in --data.
+
+    With --ca/--cert/--key every peer and client connection is mutual TLS.
+    """
     serve(
         name=name,
         peers=peers,
@@ -247,6 +275,7 @@ def serve_command(
         program=program,
         parent_pid=parent_pid,
         snapshot_entries=snapshot_entries,
+        tls_files=(ca, cert, key),
     )
 
 

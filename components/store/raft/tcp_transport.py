@@ -27,6 +27,7 @@ from components.store.raft.real.host import (
     connect,
 )
 from components.store.raft.real.inbox import Inbox
+from components.store.raft.real.tls import StoreTLS
 from components.store.raft.real.wire import FrameReader, WireError, encode_frame
 
 
@@ -51,8 +52,10 @@ class TcpClientTransport:
         nursery: trio.Nursery,
         *,
         rng: random.Random | None = None,
+        tls: StoreTLS | None = None,
     ) -> None:
         self.members: list[str] = list(addresses)
+        self._tls = tls
         self._addresses = dict(addresses)
         self._nursery = nursery
         self._rng = rng or random.Random(0)
@@ -84,7 +87,7 @@ class TcpClientTransport:
             if delay:
                 await trio.sleep(delay * (0.5 + self._rng.random()))
             host, port = self._addresses[member]
-            stream = await connect(host, port)
+            stream = await connect(host, port, self._tls)
             if stream is None:
                 conn.queue.clear()  # unreachable: drop, the client retries elsewhere
                 self._delay[member] = min(max(delay * 2, BACKOFF_MIN), BACKOFF_MAX)
@@ -111,7 +114,7 @@ class TcpClientTransport:
                 conn.running = True
                 self._nursery.start_soon(self._run, member, conn)
 
-    async def _read(self, member: str, stream: trio.SocketStream, scope: trio.CancelScope) -> None:
+    async def _read(self, member: str, stream: trio.abc.Stream, scope: trio.CancelScope) -> None:
         reader = FrameReader()
         replies = self._replies
         deliver = replies.put
@@ -130,11 +133,15 @@ class TcpClientTransport:
 
 @asynccontextmanager
 async def open_tcp_client_transport(
-    addresses: Mapping[str, Address], *, seed: int = 0
+    addresses: Mapping[str, Address], *, seed: int = 0, tls: StoreTLS | None = None
 ) -> AsyncIterator[TcpClientTransport]:
-    """A transport whose connections live for the block (closed when it ends)."""
+    """A transport whose connections live for the block (closed when it ends).
+
+    With `tls` every connection is TLS, presenting its client certificate (the members
+    accept no client without one).
+    """
     async with trio.open_nursery() as nursery:
-        transport = TcpClientTransport(addresses, nursery, rng=random.Random(seed))
+        transport = TcpClientTransport(addresses, nursery, rng=random.Random(seed), tls=tls)
         try:
             yield transport
         finally:

@@ -28,6 +28,7 @@ import trio
 
 from components.store.raft.real.disk import DirectoryDisk
 from components.store.raft.real.inbox import INBOX_LIMIT, Inbox
+from components.store.raft.real.tls import StoreTLS, accept_tls, dial_tls, peer_name
 from components.store.raft.real.wire import FrameReader, WireError, encode_frame
 from kernel.clock import Clock, WallClock
 
@@ -68,14 +69,17 @@ class ListenError(OSError):
         super().__init__(cause.errno, f"cannot listen on {address[0]}:{address[1]}: {self.reason}")
 
 
-async def connect(host: str, port: int) -> trio.SocketStream | None:
-    """A TCP stream to host:port, or None if it fails or takes over `CONNECT_TIMEOUT`."""
+async def connect(host: str, port: int, tls: StoreTLS | None = None) -> trio.abc.Stream | None:
+    """A TCP (with `tls`: TLS) stream to host:port; None if it fails or takes too long."""
+    stream: trio.abc.Stream | None = None
     with trio.move_on_after(CONNECT_TIMEOUT):
         try:
-            return await trio.open_tcp_stream(host, port)
+            stream = await trio.open_tcp_stream(host, port)
         except OSError:
             return None
-    return None
+    if stream is None or tls is None:
+        return stream
+    return await dial_tls(stream, tls, host)
 
 
 CLIENT_GONE = {"type": "client_gone"}
@@ -147,6 +151,7 @@ class TcpHost:
         clock: Clock | None = None,
         log: Log = stderr_log,
         inbox_limit: int = INBOX_LIMIT,
+        tls: StoreTLS | None = None,
     ) -> None:
         if name not in addresses:
             raise ValueError(f"{name!r} is not one of the members {sorted(addresses)}")
@@ -157,6 +162,8 @@ class TcpHost:
         """The host's own randomness (reconnect jitter): `rng` is the program's alone, so its
         draws do not depend on when connections fail."""
         self._addresses = dict(addresses)
+        self._tls = tls
+        """Mutual TLS with the cluster CA on every connection (None: plain TCP, tests only)."""
         self._peers = sorted(n for n in addresses if n != name)
         self._peer_set = frozenset(self._peers)
         self._disk = disk
@@ -250,7 +257,7 @@ class TcpHost:
         link = self._links[peer]
         delay = BACKOFF_MIN
         while True:
-            stream = await connect(host, port)
+            stream = await connect(host, port, self._tls)
             if stream is not None:
                 opened = trio.current_time()
                 try:
@@ -270,8 +277,23 @@ class TcpHost:
             await trio.sleep(delay * (0.5 + self._jitter.random()))
             delay = min(delay * 2, BACKOFF_MAX)
 
-    async def _on_peer(self, stream: trio.SocketStream) -> None:
+    async def _secure(self, stream: trio.abc.Stream) -> trio.abc.Stream | None:
+        """`stream` after the TLS handshake (None: refused), or as is without TLS."""
+        if self._tls is None:
+            return stream
+        secured = await accept_tls(stream, self._tls)
+        if secured is None:
+            self.dropped_connections += 1
+            self._log(
+                f"kubelab store: {self.name}: refused a connection without a valid certificate"
+            )
+        return secured
+
+    async def _on_peer(self, raw: trio.SocketStream) -> None:
         """An inbound peer connection: a hello naming the peer, then its messages."""
+        stream = await self._secure(raw)
+        if stream is None:
+            return
         reader = FrameReader()
         src: str | None = None
         deliver = self._inbox.put
@@ -285,7 +307,7 @@ class TcpHost:
                     return
                 for payload in reader.feed(chunk):
                     if src is None:
-                        src = self._check_hello(payload)
+                        src = self._check_hello(payload, stream)
                         continue
                     deliver(Delivery(src, me, payload))
         except WireError as err:
@@ -294,14 +316,19 @@ class TcpHost:
         except (OSError, trio.BrokenResourceError, trio.ClosedResourceError):
             return
 
-    def _check_hello(self, payload: Any) -> str:
+    def _check_hello(self, payload: Any, stream: trio.abc.Stream) -> str:
         name = payload.get("hello") if isinstance(payload, dict) else None
         if not isinstance(name, str) or name not in self._peer_set:
             raise WireError(f"expected a hello from a peer, got {payload!r:.80}")
+        if self._tls is not None and peer_name(stream) != name:
+            raise WireError(f"the hello names {name} but the certificate {peer_name(stream)!r}")
         return name
 
-    async def _on_client(self, stream: trio.SocketStream) -> None:
+    async def _on_client(self, raw: trio.SocketStream) -> None:
         """A client connection: its own address, requests in, replies and events out."""
+        stream = await self._secure(raw)
+        if stream is None:
+            return
         self._next_client += 1
         address = f"client:{self._next_client}"
         link = _Link()
@@ -319,7 +346,7 @@ class TcpHost:
             with trio.CancelScope(shield=True):
                 await stream.aclose()
 
-    async def _read_client(self, stream: trio.SocketStream, address: str) -> None:
+    async def _read_client(self, stream: trio.abc.Stream, address: str) -> None:
         reader = FrameReader()
         inbox = self._inbox
         deliver = inbox.put
@@ -339,9 +366,7 @@ class TcpHost:
             return
 
     @staticmethod
-    async def _write_client(
-        stream: trio.SocketStream, link: _Link, scope: trio.CancelScope
-    ) -> None:
+    async def _write_client(stream: trio.abc.Stream, link: _Link, scope: trio.CancelScope) -> None:
         try:
             while True:
                 await stream.send_all(await link.take())
