@@ -23,7 +23,7 @@ async def echo_cluster() -> AsyncIterator[tuple[LocalRaft, TcpClientTransport]]:
         open_local_raft_cluster(
             3, fsync=False, program=PROGRAM, seed=7, env={"PYTHONPATH": ROOT}
         ) as cluster,
-        open_tcp_client_transport(cluster.client_addresses) as transport,
+        open_tcp_client_transport(cluster.client_addresses, tls=cluster.client_tls()) as transport,
     ):
         yield cluster, transport
 
@@ -45,7 +45,7 @@ async def test_client_payloads_round_trip_with_their_types() -> None:
         open_local_raft_cluster(
             1, fsync=False, program=PROGRAM, env={"PYTHONPATH": ROOT}
         ) as cluster,
-        open_tcp_client_transport(cluster.client_addresses) as transport,
+        open_tcp_client_transport(cluster.client_addresses, tls=cluster.client_tls()) as transport,
     ):
         reply = await ask(transport, "n1", body)
     assert reply == {"echo": body}
@@ -86,7 +86,7 @@ async def test_acknowledged_fsynced_appends_survive_sigkill() -> None:
         open_local_raft_cluster(
             1, fsync=True, program=PROGRAM, env={"PYTHONPATH": ROOT}
         ) as cluster,
-        open_tcp_client_transport(cluster.client_addresses) as transport,
+        open_tcp_client_transport(cluster.client_addresses, tls=cluster.client_tls()) as transport,
     ):
         counts = [(await ask(transport, "n1", {"op": "incr"}))["count"] for _ in range(20)]
         await cluster.restart("n1")
@@ -107,12 +107,18 @@ async def test_malformed_bytes_drop_the_connection_not_the_process() -> None:
         open_local_raft_cluster(
             1, fsync=False, program=PROGRAM, env={"PYTHONPATH": ROOT}
         ) as cluster,
-        open_tcp_client_transport(cluster.client_addresses) as transport,
+        open_tcp_client_transport(cluster.client_addresses, tls=cluster.client_tls()) as transport,
     ):
         member = cluster.member("n1")
+        client_tls = cluster.client_tls()
+        assert client_tls is not None
+        context = client_tls.client
         for garbage in GARBAGE.values():
             for where in (member.client_address, ("127.0.0.1", member.peer_port)):
-                with socket.create_connection(where, timeout=5) as sock:
+                with (
+                    socket.create_connection(where, timeout=5) as raw,
+                    context.wrap_socket(raw, server_hostname="127.0.0.1") as sock,
+                ):  # an authenticated client sending nonsense: framing errors drop it
                     sock.sendall(garbage + b"\x00" * 8)
                     sock.settimeout(5)
                     assert sock.recv(10) == b""  # closed by the member
@@ -158,7 +164,9 @@ async def test_a_port_taken_between_choice_and_bind_is_chosen_again(
             open_local_raft_cluster(
                 1, fsync=False, program=PROGRAM, env={"PYTHONPATH": ROOT}
             ) as cluster,
-            open_tcp_client_transport(cluster.client_addresses) as transport,
+            open_tcp_client_transport(
+                cluster.client_addresses, tls=cluster.client_tls()
+            ) as transport,
         ):
             assert (await ask(transport, "n1", {"op": "echo"}))["echo"] == {"op": "echo"}
             assert cluster.member("n1").peer_port == choices[-1][0]
