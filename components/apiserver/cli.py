@@ -27,6 +27,22 @@ from kernel.config import ConfigError, load_config
 from kernel.registry import default_registry
 
 
+def etcd_tls_options(store: str, files: dict[str, Path | None]) -> dict[str, Any]:
+    """``--etcd-cafile/--etcd-certfile/--etcd-keyfile`` as store options (kube-apiserver's)."""
+    given = {flag: path for flag, path in files.items() if path is not None}
+    if not given:
+        return {}
+    if store != "etcd":
+        raise UserError(f'{next(iter(given))} only applies to --store etcd (not "{store}")')
+    for flag, path in given.items():
+        if not path.is_file():
+            raise UserError(f"{flag} {path}: no such file")
+    if ("--etcd-certfile" in given) != ("--etcd-keyfile" in given):
+        raise UserError("--etcd-certfile and --etcd-keyfile go together")
+    names = {"--etcd-cafile": "cafile", "--etcd-certfile": "certfile", "--etcd-keyfile": "keyfile"}
+    return {names[flag]: path for flag, path in given.items()}
+
+
 def store_options(store: str, etcd_endpoints: str | None) -> dict[str, Any]:
     """The options `up` passes to the store factory; `--etcd-endpoints` only fits `etcd`."""
     if etcd_endpoints is None:
@@ -109,6 +125,15 @@ def register(app: typer.Typer) -> None:
             min=0,
             help="Seconds between store compactions (0: never).",
         ),
+        etcd_cafile: Path | None = typer.Option(
+            None, "--etcd-cafile", help="CA that signed etcd's certificate (https endpoints)."
+        ),
+        etcd_certfile: Path | None = typer.Option(
+            None, "--etcd-certfile", help="Client certificate for etcd (mutual TLS)."
+        ),
+        etcd_keyfile: Path | None = typer.Option(
+            None, "--etcd-keyfile", help="Key of --etcd-certfile."
+        ),
         insecure_http: bool = typer.Option(
             False,
             "--insecure-http",
@@ -125,7 +150,17 @@ def register(app: typer.Typer) -> None:
         )
         opts = UpOptions(
             store,
-            options,
+            {
+                **options,
+                **etcd_tls_options(
+                    store,
+                    {
+                        "--etcd-cafile": etcd_cafile,
+                        "--etcd-certfile": etcd_certfile,
+                        "--etcd-keyfile": etcd_keyfile,
+                    },
+                ),
+            },
             api_address,
             api_port,
             state_dir,

@@ -10,6 +10,7 @@ retried: it raises `StoreUnavailableError(definite=False)`, because etcd may hav
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -71,6 +72,8 @@ class GatewayClient:
     endpoints: tuple[Endpoint, ...]
     request_timeout: float = 10.0
     connect_timeout: float = 2.0
+    ssl_context: ssl.SSLContext | None = None
+    """TLS for https:// endpoints (kube-apiserver's --etcd-cafile, -certfile, -keyfile)."""
     _pools: list[ConnectionPool] = attrs.field(init=False)
     _current: int = 0
 
@@ -78,11 +81,12 @@ class GatewayClient:
         if not self.endpoints:
             raise ValueError("etcd endpoints: give at least one http://host:port URL")
         self._pools = [
-            ConnectionPool(e, connect_timeout=self.connect_timeout) for e in self.endpoints
+            ConnectionPool(e, connect_timeout=self.connect_timeout, ssl_context=self.ssl_context)
+            for e in self.endpoints
         ]
 
     @classmethod
-    def from_urls(cls, urls: str | Sequence[str], **options: float) -> GatewayClient:
+    def from_urls(cls, urls: str | Sequence[str], **options: Any) -> GatewayClient:
         """Build from a URL, a comma-separated list ("URL,URL"), or a sequence of either.
 
         Raises ValueError naming the bad endpoint (or saying none was given).

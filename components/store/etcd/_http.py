@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import select
 import socket
+import ssl
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
@@ -49,30 +50,31 @@ class ResponseLostError(TransportError):
 
 @attrs.frozen
 class Endpoint:
-    """Host and port of one `http://host:port` URL."""
+    """Host, port and scheme of one ``http://host:port`` or ``https://host:port`` URL."""
 
     host: str
     port: int
+    scheme: str = "http"
 
     @classmethod
     def parse(cls, url: str) -> Endpoint:
-        """Parse an `http://host:port` URL; raise ValueError naming the problem otherwise."""
+        """Parse an http(s)://host:port URL; raise ValueError naming the problem otherwise."""
         parts = urlsplit(url if "://" in url else f"http://{url}")
-        if parts.scheme != "http":
-            raise ValueError(f"etcd endpoint {url!r}: only http:// URLs are supported")
+        if parts.scheme not in ("http", "https"):
+            raise ValueError(f"etcd endpoint {url!r}: only http:// and https:// URLs are supported")
         if not parts.hostname:
             raise ValueError(f"etcd endpoint {url!r} has no host")
-        return cls(parts.hostname, parts.port or 2379)
+        return cls(parts.hostname, parts.port or 2379, parts.scheme)
 
     @property
     def url(self) -> str:
-        """The endpoint as `http://host:port`."""
-        return f"http://{self.host}:{self.port}"
+        """The endpoint as ``scheme://host:port``."""
+        return f"{self.scheme}://{self.host}:{self.port}"
 
 
 @attrs.define
 class _Connection:
-    stream: trio.SocketStream
+    stream: trio.abc.Stream
     reader: Reader = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -83,7 +85,9 @@ class _Connection:
         if self.reader.buffer:
             return True
         try:
-            readable, _, _ = select.select([self.stream.socket.fileno()], [], [], 0)
+            stream = self.stream
+            tcp = stream.transport_stream if isinstance(stream, trio.SSLStream) else stream
+            readable, _, _ = select.select([tcp.socket.fileno()], [], [], 0)
         except (OSError, ValueError):
             return True
         return bool(readable)
@@ -111,6 +115,8 @@ class ConnectionPool:
     endpoint: Endpoint
     max_idle: int = 128
     connect_timeout: float = 2.0
+    ssl_context: ssl.SSLContext | None = None
+    """TLS for an https:// endpoint (the CA to trust and the client certificate)."""
     _idle: list[_Connection] = attrs.field(factory=list)
     _closed: bool = False
 
@@ -118,10 +124,18 @@ class ConnectionPool:
         try:
             with trio.fail_after(self.connect_timeout):
                 stream = await trio.open_tcp_stream(self.endpoint.host, self.endpoint.port)
-        except (OSError, trio.TooSlowError) as exc:
+                stream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if self.endpoint.scheme != "https":
+                    return _Connection(stream)
+                secured = trio.SSLStream(
+                    stream,
+                    self.ssl_context or ssl.create_default_context(),
+                    server_hostname=self.endpoint.host,
+                )
+                await secured.do_handshake()
+        except (OSError, trio.TooSlowError, trio.BrokenResourceError) as exc:
             raise NotSentError(f"cannot connect to {self.endpoint.url}: {exc}") from exc
-        stream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return _Connection(stream)
+        return _Connection(secured)
 
     async def _checkout(self) -> _Connection:
         """Return an idle connection that still looks alive, or a new one."""

@@ -9,8 +9,10 @@ reads on that error path only.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import get_args
 
 import attrs
@@ -307,6 +309,23 @@ class EtcdStore:
         return StoreStatus(revision=revision, compact_revision=await self._compact_revision())
 
 
+def etcd_ssl_context(
+    cafile: str | Path | None, certfile: str | Path | None, keyfile: str | Path | None
+) -> ssl.SSLContext | None:
+    """The client TLS context for etcd (ValueError naming the option when unusable)."""
+    if not (cafile or certfile or keyfile):
+        return None
+    if bool(certfile) != bool(keyfile):
+        raise ValueError("etcd TLS: --etcd-certfile and --etcd-keyfile go together")
+    try:
+        context = ssl.create_default_context(cafile=str(cafile) if cafile else None)
+        if certfile and keyfile:
+            context.load_cert_chain(str(certfile), str(keyfile))
+    except (OSError, ssl.SSLError) as err:
+        raise ValueError(f"etcd TLS: cannot load the CA or client certificate: {err}") from None
+    return context
+
+
 @asynccontextmanager
 async def open_etcd_store(
     endpoints: str | Sequence[str] = "http://127.0.0.1:2379",
@@ -314,15 +333,24 @@ async def open_etcd_store(
     request_timeout: float = 10.0,
     connect_timeout: float = 2.0,
     check: bool = True,
+    cafile: str | Path | None = None,
+    certfile: str | Path | None = None,
+    keyfile: str | Path | None = None,
 ) -> AsyncIterator[EtcdStore]:
     """Open a Store on the etcd cluster at `endpoints` (a URL, "URL,URL,..." or a list).
 
     `request_timeout` bounds each call (a write that times out raises
     `StoreUnavailableError(definite=False)`); `check` makes entering fail at once, with
-    `StoreUnavailableError`, when no endpoint answers.
+    `StoreUnavailableError`, when no endpoint answers. `cafile`, `certfile` and `keyfile`
+    are kube-apiserver's ``--etcd-cafile/--etcd-certfile/--etcd-keyfile``: the CA that signed
+    etcd's serving certificate and the client certificate etcd asks for (https:// endpoints).
     """
+    context = etcd_ssl_context(cafile, certfile, keyfile)
     client = GatewayClient.from_urls(
-        endpoints, request_timeout=request_timeout, connect_timeout=connect_timeout
+        endpoints,
+        request_timeout=request_timeout,
+        connect_timeout=connect_timeout,
+        ssl_context=context,
     )
     try:
         store = EtcdStore(client)
