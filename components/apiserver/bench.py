@@ -91,21 +91,28 @@ async def verbs_round(
     return out
 
 
-def serve_forever() -> None:
-    """Run a server over the memory store on a free port; print its URL; serve until killed."""
+def serve_forever(tls: bool = False) -> None:
+    """Run a server over the memory store on a free port; print its URL; serve until killed.
+
+    With `tls` it serves HTTPS with a throwaway cluster CA (as `kubelab up` does).
+    """
     import random
+    import tempfile
 
     from components.apiserver.server import APIServer
     from components.apiserver.serving import open_http_server
+    from components.apiserver.up_tls import prepare_tls
     from kernel.registry import load
 
     async def main() -> None:
         async with load("store", "memory")() as store:  # type: ignore[operator]
             api = APIServer(store, rng=random.Random(1))
             await api.start()
-            async with open_http_server(api) as url:
-                print(url, flush=True)
-                await trio.sleep_forever()
+            with tempfile.TemporaryDirectory() as state:
+                context = prepare_tls(Path(state), "127.0.0.1").context if tls else None
+                async with open_http_server(api, ssl_context=context) as url:
+                    print(url, flush=True)
+                    await trio.sleep_forever()
 
     trio.run(main)
 
@@ -324,6 +331,11 @@ def register(bench_app: typer.Typer) -> None:
         load_workers: int = typer.Option(
             1, min=1, help="Load generator processes (beside the server's own process)."
         ),
+        tls: bool = typer.Option(
+            False,
+            "--tls",
+            help="Also run every repeat over HTTPS and report the TLS cost next to plain HTTP.",
+        ),
     ) -> None:
         """HTTP creates/gets/lists per second, p50/p99, watch delivery; in-process baseline."""
         results = run_bench(
@@ -333,59 +345,111 @@ def register(bench_app: typer.Typer) -> None:
             events=events,
             repeats=repeats,
             load_workers=load_workers,
+            tls=tls,
         )
         typer.echo(results)
 
 
 def run_bench(
-    *, clients: int, ops: int, watchers: int, events: int, repeats: int, load_workers: int = 1
+    *,
+    clients: int,
+    ops: int,
+    watchers: int,
+    events: int,
+    repeats: int,
+    load_workers: int = 1,
+    tls: bool = False,
 ) -> str:
-    """Run every repeat and return the report text."""
+    """Run every repeat and return the report text (with `tls`: HTTPS beside plain HTTP)."""
     http: list[dict[str, Phase]] = []
+    https: list[dict[str, Phase]] = []
     base: list[dict[str, tuple[float, list[float]]]] = []
-    watch_lat: list[float] = []
-    watch_cpu: list[float] = []
-    missing = 0
+    plain_watch: tuple[list[float], list[int], list[float]] = ([], [], [])
+    tls_watch: tuple[list[float], list[int], list[float]] = ([], [], [])
     for r in range(repeats):
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from components.apiserver.bench import serve_forever; serve_forever()",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            url = (proc.stdout.readline() if proc.stdout else "").strip()
-            if not url:
-                raise RuntimeError("the benchmark server did not start")
-            typer.echo(f"repeat {r + 1}/{repeats}: HTTP verbs against {url}", err=True)
-            http.append(
-                http_round(
-                    url, proc.pid, ops=ops, clients=clients, load_workers=load_workers, tag=f"h{r}"
-                )
-            )
-            typer.echo(f"repeat {r + 1}/{repeats}: {watchers} watchers x {events} events", err=True)
-            lat, miss, cpu = http_watch(url, proc.pid, watchers, events, load_workers)
-            watch_lat += lat
-            watch_cpu.append(cpu)
-            missing += miss
-        finally:
-            proc.kill()
-            proc.wait()
+        for secure in (False, True) if tls else (False,):
+            phases, (lat, miss, cpu) = server_round(
+                r, repeats, secure, ops=ops, clients=clients, watchers=watchers,
+                events=events, load_workers=load_workers,
+            )  # fmt: skip
+            (https if secure else http).append(phases)
+            into = tls_watch if secure else plain_watch
+            into[0].extend(lat)
+            into[1].append(miss)
+            into[2].append(cpu)
         typer.echo(f"repeat {r + 1}/{repeats}: in-process baseline", err=True)
         base.append(trio.run(in_process_round, ops, clients))
-    return report(
+    text = report(
         http,
         base,
-        (watch_lat, missing, watch_cpu),
+        (plain_watch[0], sum(plain_watch[1]), plain_watch[2]),
         clients=clients,
         watchers=watchers,
         events=events,
         repeats=repeats,
         load_workers=load_workers,
     )
+    if tls:
+        text += "\n" + tls_report(https, http, (tls_watch[0], sum(tls_watch[1]), plain_watch[0]))
+    return text
+
+
+def server_round(
+    r: int,
+    repeats: int,
+    tls: bool,
+    *,
+    ops: int,
+    clients: int,
+    watchers: int,
+    events: int,
+    load_workers: int,
+) -> tuple[dict[str, Phase], tuple[list[float], int, float]]:
+    """One repeat against a fresh server process (HTTPS with `tls`): verbs, then watches."""
+    code = f"from components.apiserver.bench import serve_forever; serve_forever({tls})"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        url = (proc.stdout.readline() if proc.stdout else "").strip()
+        if not url:
+            raise RuntimeError("the benchmark server did not start")
+        typer.echo(f"repeat {r + 1}/{repeats}: verbs against {url}", err=True)
+        tag = f"{'s' if tls else 'h'}{r}"
+        phases = http_round(
+            url, proc.pid, ops=ops, clients=clients, load_workers=load_workers, tag=tag
+        )
+        typer.echo(f"repeat {r + 1}/{repeats}: {watchers} watchers x {events} events", err=True)
+        return phases, http_watch(url, proc.pid, watchers, events, load_workers)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def tls_report(
+    https: list[dict[str, Phase]],
+    http: list[dict[str, Phase]],
+    watch: tuple[list[float], int, list[float]],
+) -> str:
+    """HTTPS next to plain HTTP from the same run: medians per verb and their ratio."""
+    tls_lat, missing, plain_lat = watch
+    lines = [
+        "TLS (HTTPS, ECDSA P-256, TLS 1.3, keep-alive) vs plain HTTP, same run:",
+        f"{'verb':<8}{'https req/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'http req/s':>12}"
+        f"{'https/http':>12}",
+    ]
+    for verb in ("create", "get", "list"):
+        rate = statistics.median(h[verb]["rate"] for h in https)
+        p50 = statistics.median(percentile(h[verb]["latencies"], 0.5) for h in https) * 1000
+        p99 = statistics.median(percentile(h[verb]["latencies"], 0.99) for h in https) * 1000
+        plain = statistics.median(h[verb]["rate"] for h in http)
+        lines.append(
+            f"{verb:<8}{rate:>12.0f}{p50:>9.1f}{p99:>9.1f}{plain:>12.0f}{rate / plain:>12.2f}"
+        )
+    lines.append(
+        f"watch delivery over TLS: p50 {percentile(tls_lat, 0.5) * 1000:.1f} ms, "
+        f"p99 {percentile(tls_lat, 0.99) * 1000:.1f} ms (plain: "
+        f"p99 {percentile(plain_lat, 0.99) * 1000:.1f} ms), missing {missing}"
+    )
+    return "\n".join(lines)
 
 
 def report(
