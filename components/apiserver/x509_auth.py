@@ -8,6 +8,7 @@ Kubernetes' x509 authenticator; any other request goes to the wrapped authentica
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -20,6 +21,11 @@ class X509Authenticator:
     """The client certificate's identity when there is one, else `fallback`'s answer."""
 
     fallback: Authenticator
+
+    @property
+    def service_accounts(self) -> Any:
+        """The wrapped authenticator's ServiceAccount token issuer (TokenRequest uses it)."""
+        return getattr(self.fallback, "service_accounts", None)
 
     async def authenticate(self, headers: Mapping[str, str]) -> UserInfo | None:
         """CN = user name, O = groups (see the module docstring)."""

@@ -97,7 +97,9 @@ def _service_account_tokens_work(api: Any, url: str, state: Path) -> None:
     request = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[]))
     answer = api.create_namespaced_service_account_token("bot", "default", request)
     headers = {"Authorization": f"Bearer {answer.status.token}"}
-    denied = httpx.get(f"{url}/api/v1/namespaces/default/pods", headers=headers, timeout=5)
+    denied = httpx.get(
+        f"{url}/api/v1/namespaces/default/pods", headers=headers, timeout=5, verify=_ca(state)
+    )
     assert denied.status_code == 403  # authenticated as the account, not 401
     assert "system:serviceaccount:default:bot" in denied.json()["message"]
     assert oct((state / "service-account.key").stat().st_mode & 0o777) == "0o600"
