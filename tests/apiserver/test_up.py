@@ -197,3 +197,18 @@ def test_up_config_mistakes_are_one_line(tmp_path: Path) -> None:
     assert "--config names the store" in both
     bad.write_text('[cluster]\nseed = "x"\n')
     assert '"cluster.seed" must be an integer' in _up_fails(tmp_path, "--config", str(bad))
+
+
+def test_insecure_http_serves_plain_http_and_warns_about_credentials(tmp_path: Path) -> None:
+    proc, url = _start(tmp_path, "--insecure-http")
+    try:
+        assert url.startswith("http://")
+        assert proc.stdout is not None
+        warning = proc.stdout.readline()
+        assert "--insecure-http" in warning
+        assert "kubectl will not send credentials" in warning
+        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        assert load_kubeconfig(tmp_path / "kubeconfig").ca_pem is None
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
