@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import pytest
 import trio
@@ -12,6 +15,7 @@ import trio
 from components.apiserver.loadgen import parse_response
 from components.apiserver.server import APIServer
 from components.apiserver.serving import open_http_server
+from kernel.interfaces.store import Store
 from kernel.registry import load
 
 
@@ -61,13 +65,111 @@ def assert_refused(code: int, body: dict, *codes: int) -> dict:
     return body
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[tuple[APIServer, Raw]]:
-    """An API server on the memory store, served over HTTP on loopback."""
-    factory = load("store", "memory")
-    async with factory() as store:  # type: ignore[operator]
+class BackgroundStore:
+    """A store's server processes run for the whole session from a thread with its own trio.
+
+    Starting etcd or a Raft member takes about a second, so each test opens only a client
+    to the shared processes (and wipes the keys first): the suite stays a few seconds per store.
+    """
+
+    def __init__(self, opener: Callable[[], AbstractAsyncContextManager[Any]]) -> None:
+        self._opener = opener
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self.handle: Any = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> Any:
+        self._thread.start()
+        self._ready.wait(60)
+        if self._error is not None:
+            raise self._error
+        if self.handle is None:
+            raise RuntimeError("the store did not start within 60 s")
+        return self.handle
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        try:
+            trio.run(self._main)
+        except BaseException as err:  # noqa: BLE001 - reported to the test thread
+            self._error = err
+            self._ready.set()
+
+    async def _main(self) -> None:
+        async with self._opener() as handle:
+            self.handle = handle
+            self._ready.set()
+            await trio.to_thread.run_sync(self._stop.wait)
+
+
+STORES = ["memory", "raft", "etcd"]
+
+
+@pytest.fixture(scope="session")
+def raft_cluster() -> Iterator[Any]:
+    """One local Raft member process (no fsync), shared by the session."""
+    from components.store.raft.local import open_local_raft_cluster
+
+    runner = BackgroundStore(lambda: open_local_raft_cluster(1, fsync=False))
+    yield runner.start()
+    runner.stop()
+
+
+@pytest.fixture(scope="session")
+def etcd_cluster() -> Iterator[Any]:
+    """One real etcd member, shared by the session (skips without etcd, fails in CI)."""
+    from components.store.etcd import open_local_etcd
+    from tests.etcd.conftest import require_etcd
+
+    require_etcd()
+    runner = BackgroundStore(lambda: open_local_etcd(1))
+    yield runner.start()
+    runner.stop()
+
+
+@asynccontextmanager
+async def open_store(request: pytest.FixtureRequest, kind: str) -> AsyncIterator[Store]:
+    """A client of a `kind` store holding no keys."""
+    if kind == "memory":
+        async with load("store", "memory")() as store:  # type: ignore[operator]
+            yield store
+        return
+    if kind == "raft":
+        from components.store.raft.local import open_cluster_client
+
+        opener = open_cluster_client(request.getfixturevalue("raft_cluster"))
+    else:
+        from components.store.etcd import open_etcd_store
+
+        opener = open_etcd_store(request.getfixturevalue("etcd_cluster").endpoints)
+    async with opener as store:
+        await store.delete_range(b"\x00", b"\xff")
+        yield store
+
+
+@pytest.fixture(params=STORES)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@asynccontextmanager
+async def open_api(request: pytest.FixtureRequest, kind: str) -> AsyncIterator[tuple[APIServer, Raw]]:
+    """An API server on a fresh `kind` store, served over HTTP on loopback."""
+    async with open_store(request, kind) as store:
         server = APIServer(store, rng=random.Random(7))
         await server.start()
         async with open_http_server(server) as url:
             host, port = url.removeprefix("http://").rsplit(":", 1)
             yield server, Raw(host, int(port))
+
+
+@pytest.fixture
+async def api(request: pytest.FixtureRequest, store_kind: str) -> AsyncIterator[tuple[APIServer, Raw]]:
+    """An API server over each store in turn (memory, Raft, etcd), served over HTTP."""
+    async with open_api(request, store_kind) as opened:
+        yield opened
