@@ -254,3 +254,55 @@ async def test_in_range_int64_is_stored(api: Api) -> None:
         "POST", PODS, pod_text(extra=',"terminationGracePeriodSeconds":9223372036854775807')
     )
     assert code == 201, body
+
+
+@pytest.mark.parametrize("rv", [str(2**62), str(2**63 - 2)])
+async def test_watch_from_a_future_resource_version_waits_and_the_server_lives(
+    api: Api, rv: str
+) -> None:
+    _, raw = api
+    code, body = await raw.request("GET", f"{PODS}?watch=1&timeoutSeconds=1&resourceVersion={rv}")
+    assert code == 200 or assert_refused(code, body, 504), (code, body)
+    await alive(raw)
+    await _create_pod(raw)
+    await alive(raw)
+
+
+@pytest.mark.parametrize("rv", [str(2**63 - 1), str(2**63), str(2**64), "9" * 400])
+async def test_watch_from_a_resource_version_past_int64_is_400(api: Api, rv: str) -> None:
+    """On etcd a watch from 2^63-1 ended the process (the shared watch cache's pump)."""
+    _, raw = api
+    code, body = await raw.request("GET", f"{PODS}?watch=1&resourceVersion={rv}")
+    assert_refused(code, body, 400)
+    await alive(raw)
+    await _create_pod(raw)
+    await alive(raw)
+
+
+@pytest.mark.parametrize("limit", [str(2**31), str(2**63 - 1), str(2**63), str(2**64)])
+async def test_huge_limit_is_a_list_or_a_400(api: Api, limit: str) -> None:
+    _, raw = api
+    await _create_pod(raw)
+    code, body = await raw.request("GET", f"{PODS}?limit={limit}")
+    if code == 200:
+        assert len(body["items"]) == 1
+    else:
+        assert_refused(code, body, 400)
+
+
+@pytest.mark.parametrize("rv", [2**62, 2**63 - 1, 2**63, 2**64])
+async def test_continue_token_with_a_huge_revision_is_refused(api: Api, rv: int) -> None:
+    _, raw = api
+    token = _token({"v": "meta.k8s.io/v1", "rv": rv, "start": "a\x00"})
+    code, body = await raw.request("GET", f"{PODS}?limit=1&continue={token}")
+    assert_refused(code, body, 400, 410, 504)
+    await alive(raw)
+
+
+@pytest.mark.parametrize("rv", [str(2**62), str(2**63 - 1), str(2**63)])
+async def test_list_at_a_huge_resource_version_is_refused(api: Api, rv: str) -> None:
+    _, raw = api
+    for match in ("", "&resourceVersionMatch=Exact", "&resourceVersionMatch=NotOlderThan"):
+        code, body = await raw.request("GET", f"{PODS}?resourceVersion={rv}{match}")
+        assert_refused(code, body, 400, 410, 504)
+    await alive(raw)
