@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
+import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -187,3 +189,48 @@ async def api(request: pytest.FixtureRequest, store_kind: str) -> AsyncIterator[
     """An API server over each store in turn (memory, Raft, etcd), served over HTTP."""
     async with open_api(request, store_kind) as opened:
         yield opened
+
+
+class SyncRaw:
+    """`Raw` with blocking sockets, for hypothesis tests (plain functions) against `served`."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+
+    def send(self, data: bytes, timeout: float = 20.0) -> tuple[int, dict]:
+        """(status code, JSON body or {}) of the answer to `data`; fails if none comes."""
+        with socket.create_connection((self.host, self.port), timeout=timeout) as sock:
+            with contextlib.suppress(OSError):  # the server may answer and close early
+                sock.sendall(data)
+            buffer = bytearray()
+            while (parsed := _response(buffer)) is None:
+                more = sock.recv(65536)
+                assert more, f"the server closed without answering {data[:200]!r}"
+                buffer += more
+        code, body = parsed
+        try:
+            return code, json.loads(body) if body else {}
+        except ValueError:
+            return code, {"raw": body.decode("utf-8", "replace")}
+
+    def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, dict]:
+        head = f"{method} {path} HTTP/1.1\r\nhost: x\r\ncontent-length: {len(body)}\r\n\r\n"
+        return self.send(head.encode() + body)
+
+
+@pytest.fixture(scope="session", params=STORES)
+def served(request: pytest.FixtureRequest) -> Iterator[SyncRaw]:
+    """An API server over each store, run for the session from a background thread."""
+    kind = str(request.param)
+
+    @asynccontextmanager
+    async def opener() -> AsyncIterator[SyncRaw]:
+        async with open_api(request, kind) as (_, raw):
+            yield SyncRaw(raw.host, raw.port)
+
+    if kind != "memory":  # start the store's processes from the test thread first
+        request.getfixturevalue(f"{kind}_cluster")
+    runner = BackgroundStore(opener)
+    yield runner.start()
+    runner.stop()
