@@ -60,9 +60,7 @@ def integer(request: Request, name: str) -> int | None:
     assert value is not None
     shown = value[:40] + ("..." if len(value) > 40 else "")
     if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 20:
-        raise BadRequest(
-            f"invalid value {shown!r} for query parameter {name}: must be an integer"
-        )
+        raise BadRequest(f"invalid value {shown!r} for query parameter {name}: must be an integer")
     out = int(value)
     if out < 0:
         raise BadRequest(

@@ -63,7 +63,9 @@ def check_tree(value: Any, what: str) -> None:
                 raise BadRequest(f"{what}: {path or 'the value'}: invalid UTF-8 (a lone surrogate)")
         elif isinstance(item, dict):
             for key, child in item.items():
-                shown = key if not _SURROGATE.search(key) else key.encode("utf-8", "replace").decode()
+                shown = (
+                    key if not _SURROGATE.search(key) else key.encode("utf-8", "replace").decode()
+                )
                 if shown is not key:
                     raise BadRequest(f"{what}: {path}.{shown}: invalid UTF-8 in a field name")
                 stack.append((child, f"{path}.{key}" if path else key, depth + 1))

@@ -361,10 +361,12 @@ class HTTPServer:
                 await _refuse(conn, err)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             return
-        except Exception as err:  # noqa: BLE001 - the per-connection guard: a bug, not a crash
-            log.error("internal error on a connection, closing it: %r", err)
+        except Exception as err:
+            log.error("internal error on a connection, closing it: %r", err)  # noqa: TRY400 - one line
             if responder is None or not responder.started:
-                await _refuse(conn, ProtocolError(500, f"an internal error occurred: {type(err).__name__}"))
+                await _refuse(
+                    conn, ProtocolError(500, f"an internal error occurred: {type(err).__name__}")
+                )
 
     async def _read_head(self, conn: _Connection) -> RequestHead | None:
         """The next head, which must arrive within `read_header_timeout` once begun."""

@@ -324,8 +324,8 @@ class WatchCache:
                             hub.offer(item)
             except Exception as err:  # noqa: BLE001 - one hub's failure must not end the server
                 if not isinstance(err, StatusError):
-                    log.error("shared watch of %r failed: %r", hub.start, err)
-                    err = InternalError(f"the watch failed: {type(err).__name__}")  # noqa: PLW2901
+                    log.error("shared watch of %r failed: %r", hub.start, err)  # noqa: TRY400 - one line
+                    err = InternalError(f"the watch failed: {type(err).__name__}")
                 hub.failed = True
                 if self._hubs.get((hub.start, hub.end)) is hub:
                     del self._hubs[(hub.start, hub.end)]

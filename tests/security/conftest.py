@@ -54,7 +54,11 @@ class Raw:
             return code, {"raw": body.decode("utf-8", "replace")}
 
     async def request(
-        self, method: str, path: str, body: bytes | str = b"", content_type: str = "application/json"
+        self,
+        method: str,
+        path: str,
+        body: bytes | str = b"",
+        content_type: str = "application/json",
     ) -> tuple[int, dict]:
         """One request with a Content-Length body."""
         data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
@@ -76,7 +80,8 @@ def assert_refused(code: int, body: dict, *codes: int) -> dict:
     )
     if codes:
         assert code in codes, (code, body)
-    assert body.get("kind") == "Status" and body.get("reason"), body
+    assert body.get("kind") == "Status", body
+    assert body.get("reason"), body
     assert body.get("code") == code, body
     return body
 
@@ -112,7 +117,7 @@ class BackgroundStore:
     def _run(self) -> None:
         try:
             trio.run(self._main)
-        except BaseException as err:  # noqa: BLE001 - reported to the test thread
+        except BaseException as err:
             self._error = err
             self._ready.set()
 
@@ -174,7 +179,9 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @asynccontextmanager
-async def open_api(request: pytest.FixtureRequest, kind: str) -> AsyncIterator[tuple[APIServer, Raw]]:
+async def open_api(
+    request: pytest.FixtureRequest, kind: str
+) -> AsyncIterator[tuple[APIServer, Raw]]:
     """An API server on a fresh `kind` store, served over HTTP on loopback."""
     async with open_store(request, kind) as store:
         server = APIServer(store, rng=random.Random(7))
@@ -185,7 +192,9 @@ async def open_api(request: pytest.FixtureRequest, kind: str) -> AsyncIterator[t
 
 
 @pytest.fixture
-async def api(request: pytest.FixtureRequest, store_kind: str) -> AsyncIterator[tuple[APIServer, Raw]]:
+async def api(
+    request: pytest.FixtureRequest, store_kind: str
+) -> AsyncIterator[tuple[APIServer, Raw]]:
     """An API server over each store in turn (memory, Raft, etcd), served over HTTP."""
     async with open_api(request, store_kind) as opened:
         yield opened

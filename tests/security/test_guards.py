@@ -70,9 +70,7 @@ async def test_a_failing_shared_watch_ends_its_watchers_not_the_server() -> None
             for _ in range(3):
                 stream = await trio.open_tcp_stream(host, int(port))
                 async with stream:
-                    await stream.send_all(
-                        b"GET /api/v1/pods?watch=1 HTTP/1.1\r\nhost: x\r\n\r\n"
-                    )
+                    await stream.send_all(b"GET /api/v1/pods?watch=1 HTTP/1.1\r\nhost: x\r\n\r\n")
                     seen = b""
                     with trio.fail_after(10):
                         while b"0\r\n\r\n" not in seen:
@@ -84,5 +82,3 @@ async def test_a_failing_shared_watch_ends_its_watchers_not_the_server() -> None
                 assert b'"ERROR"' in seen or b"InternalError" in seen, seen
             code, _ = await raw.request("GET", "/api/v1/pods")
             assert code == 200
-
-

@@ -84,7 +84,9 @@ async def test_lone_surrogate_in_a_namespace_name_is_refused(api: Api) -> None:
 
 async def test_lone_surrogate_in_a_configmap_value_is_refused(api: Api) -> None:
     _, raw = api
-    text = f'{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"c"}},"data":{{"k":"{S}"}}}}'
+    text = (
+        f'{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"c"}},"data":{{"k":"{S}"}}}}'
+    )
     code, body = await raw.request("POST", CMS, text)
     assert_refused(code, body, 400, 422)
     await alive(raw)
@@ -98,7 +100,9 @@ async def test_lone_surrogate_is_refused_with_its_field_path(api: Api) -> None:
 
 async def test_non_utf8_body_is_400(api: Api) -> None:
     _, raw = api
-    code, body = await raw.request("POST", PODS, pod_text().replace("nginx", "ng\xffx").encode("latin-1"))
+    code, body = await raw.request(
+        "POST", PODS, pod_text().replace("nginx", "ng\xffx").encode("latin-1")
+    )
     assert_refused(code, body, 400)
 
 
@@ -114,7 +118,7 @@ async def test_body_without_kind_takes_the_urls_kind_as_kubernetes(api: Api) -> 
     So a body without ``kind`` is created as that kind; a wrong kind is refused.
     """
     _, raw = api
-    text = '{"apiVersion":"v1","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i"}]}}'
+    text = pod_text().replace('"kind":"Pod",', "")
     code, body = await raw.request("POST", PODS, text)
     assert (code, body["kind"]) == (201, "Pod"), body
     code, body = await raw.request("POST", PODS, pod_text("q", kind='"Service"'))
@@ -232,7 +236,9 @@ async def test_json_patch_of_more_than_10000_operations_is_422(api: Api) -> None
         (PODS, "spec.terminationGracePeriodSeconds", "1.5"),
     ],
 )
-async def test_out_of_range_integers_are_refused(api: Api, path: str, field: str, value: str) -> None:
+async def test_out_of_range_integers_are_refused(
+    api: Api, path: str, field: str, value: str
+) -> None:
     _, raw = api
     if path == DEPLOYS:
         text = (

@@ -45,7 +45,13 @@ def test_json_patch_operation_count_is_capped() -> None:
         apply_patch(JSON_PATCH, {"a": 1}, [{"op": "test", "path": "/a", "value": 1}] * 10_001)
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c), max_leaves=30))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        max_leaves=30,
+    )
+)
 def test_json_size_is_at_least_the_item_count(value: object) -> None:
     import json
 
