@@ -322,7 +322,7 @@ class WatchCache:
                                 hub.base = hub.history.popleft().event.revision
                             hub.position = event.revision
                             hub.offer(item)
-            except Exception as err:  # noqa: BLE001 - one hub's failure must not end the server
+            except Exception as err:
                 if not isinstance(err, StatusError):
                     log.error("shared watch of %r failed: %r", hub.start, err)  # noqa: TRY400 - one line
                     err = InternalError(f"the watch failed: {type(err).__name__}")
