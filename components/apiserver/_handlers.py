@@ -49,21 +49,25 @@ def flag(request: Request, name: str) -> bool:
     raise BadRequest(f"invalid value {value!r} for query parameter {name}: must be true or false")
 
 
+MAX_INT64 = 2**63 - 1
+
+
 def integer(request: Request, name: str) -> int | None:
-    """A non-negative integer query parameter; 400 when malformed."""
+    """A non-negative int64 query parameter; 400 when malformed or out of range."""
     value = request.param(name)
     if value in (None, ""):
         return None
-    try:
-        out = int(value)  # type: ignore[arg-type]
-    except ValueError:
-        raise BadRequest(
-            f"invalid value {value!r} for query parameter {name}: must be an integer"
-        ) from None
+    assert value is not None
+    shown = value[:40] + ("..." if len(value) > 40 else "")
+    if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 20:
+        raise BadRequest(f"invalid value {shown!r} for query parameter {name}: must be an integer")
+    out = int(value)
     if out < 0:
         raise BadRequest(
-            f"invalid value {value!r} for query parameter {name}: must not be negative"
+            f"invalid value {shown!r} for query parameter {name}: must not be negative"
         )
+    if out > MAX_INT64:
+        raise BadRequest(f"invalid value {shown!r} for query parameter {name}: out of range")
     return out
 
 

@@ -103,7 +103,9 @@ def body_length(head: RequestHead, limit: int) -> int | None:
     if length is None:
         return 0
     if not length.isdigit() or not length.isascii():
-        raise ProtocolError(400, f"invalid Content-Length {length!r}")
+        raise ProtocolError(400, f"invalid Content-Length {length[:40]!r}")
+    if len(length) > len(str(limit)) + 1:  # no int() of thousands of digits
+        raise ProtocolError(413, f"the request body is larger than {limit} bytes")
     size = int(length)
     if size > limit:
         raise ProtocolError(413, f"the request body is larger than {limit} bytes")

@@ -11,7 +11,6 @@ leaves. Every complete response goes out in one write. Any exception that is not
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -22,6 +21,7 @@ import trio
 
 from components.apiserver import _handlers
 from components.apiserver.h1 import chunk, response_head
+from components.apiserver.json_input import loads_untrusted
 from components.apiserver.routes import route
 from components.apiserver.server import APIServer
 from components.apiserver.wire import JSON, encode_json
@@ -88,10 +88,7 @@ class Request:
         media = self.content_type() or allowed[0]  # no Content-Type: JSON, as Kubernetes does
         if media not in allowed:
             raise UnsupportedMediaType.new(media)
-        try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as err:
-            raise BadRequest(f"the request body is not valid JSON: {err}") from None
+        return loads_untrusted(self.body)
 
 
 class Wire(Protocol):

@@ -19,6 +19,7 @@ import json
 
 import attrs
 
+from components.apiserver.json_input import loads_untrusted
 from components.apiserver.storage import Obj, Storage, decode
 from kernel.api.errors import BadRequest, Expired, StatusDetails, StatusError, Timeout
 from kernel.api.requests import ListOptions
@@ -34,6 +35,8 @@ CONTINUE_EXPIRED = (
 """Kubernetes' exact 410 message for a continue token whose revision was compacted."""
 
 TOKEN_VERSION = "meta.k8s.io/v1"
+MAX_REVISION = 2**63 - 1
+"""Revisions are int64, as in etcd: a token past that is malformed, not a store error."""
 
 
 @attrs.frozen
@@ -58,16 +61,16 @@ def decode_continue(token: str) -> tuple[int, str]:
     """(revision, key suffix to start at) from a token; BadRequest when malformed."""
     try:
         padded = token + "=" * (-len(token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = loads_untrusted(base64.urlsafe_b64decode(padded.encode()), "the continue token")
         revision, start = data["rv"], data["start"]
         if (
             data.get("v") != TOKEN_VERSION
-            or not isinstance(revision, int)
-            or not isinstance(start, str)
-            or revision <= 0
+            or type(revision) is not int
+            or type(start) is not str
+            or not 0 < revision <= MAX_REVISION
         ):
             raise ValueError("bad token fields")  # noqa: TRY301 - one error path for all
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError, BadRequest):
         raise BadRequest("continue key is not valid: the continue token is malformed") from None
     if start.startswith("/") or ".." in start.split("/"):
         raise BadRequest("continue key is not valid: the continue token is malformed")
@@ -75,10 +78,11 @@ def decode_continue(token: str) -> tuple[int, str]:
 
 
 def _parse_rv(value: str) -> int:
-    try:
-        rev = int(value)
-    except ValueError:
-        raise BadRequest(f"invalid resourceVersion {value!r}: must be an integer") from None
+    if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 20:
+        raise BadRequest(f"invalid resourceVersion {value[:40]!r}: must be an integer")
+    rev = int(value)
+    if rev > MAX_REVISION:
+        raise BadRequest(f"invalid resourceVersion {value!r}: larger than an int64")
     if rev < 0:
         raise BadRequest(f"invalid resourceVersion {value!r}: must not be negative")
     return rev

@@ -11,7 +11,8 @@
 
 All functions are pure: the inputs are never mutated. A malformed patch raises `BadRequest`;
 a patch that does not apply (failed ``test``, missing path) raises `Invalid` (422), as
-Kubernetes answers.
+Kubernetes answers. Work and output are bounded (`patch_limits`): too many operations is
+422, a patched object past 3 MiB is 413, refused before the copies that would make it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from components.apiserver.patch_limits import (
+    PatchBudget,
+    check_operations,
+    check_result,
+    json_size,
+)
 from kernel.api.errors import BadRequest, Invalid
 from kernel.api.patch_types import (
     JSON_PATCH,
@@ -66,8 +73,8 @@ def _pointer(path: Any) -> list[str]:
 def _index(container: list[Any], token: str, path: str, *, allow_end: bool) -> int:
     if allow_end and token == "-":
         return len(container)
-    if not token.isdigit() or (token != "0" and token.startswith("0")):
-        raise PatchFailed(f"invalid array index {token!r} in {path!r}")
+    if not (token.isascii() and token.isdigit()) or (token != "0" and token.startswith("0")):
+        raise PatchFailed(f"invalid array index {token[:40]!r} in {path[:200]!r}")
     idx = int(token)
     limit = len(container) if allow_end else len(container) - 1
     if idx > limit:
@@ -131,9 +138,11 @@ def _op_field(op: Mapping[str, Any], name: str) -> Any:
     return op[name]
 
 
-def _apply_op(doc: Any, op: Mapping[str, Any]) -> Any:
+def _apply_op(doc: Any, op: Mapping[str, Any], budget: PatchBudget) -> Any:
     kind = op.get("op")
     path = _op_field(op, "path")
+    if kind in ("add", "replace"):
+        budget.add(_op_field(op, "value"))
     if kind == "add":
         return _add(doc, path, copy.deepcopy(_op_field(op, "value")))
     if kind == "remove":
@@ -148,7 +157,10 @@ def _apply_op(doc: Any, op: Mapping[str, Any]) -> Any:
         src = _op_field(op, "from")
         if kind == "move" and path != src and path.startswith(src + "/"):
             raise PatchFailed(f"cannot move {src!r} into its own child {path!r}")
-        value = copy.deepcopy(_get(doc, src))
+        found = _get(doc, src)
+        if kind == "copy":
+            budget.add(found)  # before the copy is made: twenty self-copies would be 2 GB
+        value = copy.deepcopy(found)
         if kind == "move":
             doc, _ = _remove(doc, src)
         return _add(doc, path, value)
@@ -163,9 +175,11 @@ def json_patch(target: Any, patch: Any) -> Any:
     """Apply an RFC 6902 JSON patch (a list of operations) atomically; returns a new value."""
     if not isinstance(patch, list) or not all(isinstance(o, Mapping) for o in patch):
         raise BadRequest("a JSON patch must be a list of operation objects")
+    check_operations(len(patch))
     doc = copy.deepcopy(target)
+    budget = PatchBudget(json_size(doc))
     for op in patch:
-        doc = _apply_op(doc, op)
+        doc = _apply_op(doc, op, budget)
     return doc
 
 
@@ -260,6 +274,7 @@ def apply_patch(patch_type: str, target: Mapping[str, Any], patch: Any) -> dict[
         raise BadRequest(f"unsupported patch type {patch_type!r}")
     if not isinstance(result, dict):
         raise PatchFailed("the patched object is not a JSON object")
+    check_result(result)
     return result
 
 

@@ -43,7 +43,7 @@ from components.apiserver.limits import ServingLimits
 from components.apiserver.server import APIServer
 from components.apiserver.tls_serving import tls_handshake, tls_listeners
 from components.apiserver.wire import JSON, encode_json
-from kernel.api.errors import BadRequest, StatusError, Timeout
+from kernel.api.errors import BadRequest, InternalError, StatusError, Timeout
 
 log = logging.getLogger("kubelab.apiserver")
 
@@ -375,6 +375,12 @@ class HTTPServer:
                 await _refuse(conn, err)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             return
+        except Exception as err:
+            log.error("internal error on a connection, closing it: %r", err)  # noqa: TRY400 - one line
+            if responder is None or not responder.started:
+                await _refuse(
+                    conn, ProtocolError(500, f"an internal error occurred: {type(err).__name__}")
+                )
 
     async def _read_head(self, conn: _Connection) -> RequestHead | None:
         """The next head, which must arrive within `read_header_timeout` once begun."""
@@ -419,6 +425,8 @@ async def _refuse(conn: _Connection, err: ProtocolError) -> None:
         error = RequestEntityTooLarge(err.message)
     elif err.code == 408:
         error = Timeout(err.message, code=408)
+    elif err.code == 500:
+        error = InternalError(err.message)
     else:
         error = StatusError(err.message, code=err.code)
     data = encode_json(error.to_status())

@@ -21,6 +21,7 @@ import attrs
 from kernel.api.errors import (
     CONFLICT_MODIFIED,
     AlreadyExists,
+    BadRequest,
     Conflict,
     Expired,
     InternalError,
@@ -34,6 +35,7 @@ from kernel.interfaces.store import (
     Compare,
     DeleteOp,
     FutureRevisionError,
+    InvalidRequestError,
     KeyValue,
     PutOp,
     RangeResult,
@@ -102,6 +104,8 @@ def store_errors() -> Iterator[None]:
         if err.definite:
             raise ServiceUnavailable(f"storage is unavailable, please retry: {err}") from err
         raise Timeout(f"the storage request timed out and may have taken effect: {err}") from err
+    except InvalidRequestError as err:  # out-of-range revisions or limits from the request
+        raise BadRequest(f"the storage refused the request: {err}") from err
     except StoreError as err:
         raise InternalError(f"storage error: {err}") from err
 

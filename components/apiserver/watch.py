@@ -115,12 +115,12 @@ def parse_start(resource_version: str | None) -> int | None:
     """None for "current state first" (unset or "0"), else the revision to watch after."""
     if resource_version in (None, "", "0"):
         return None
-    try:
-        rev = int(resource_version)  # type: ignore[arg-type]
-    except ValueError:
-        raise BadRequest(
-            f"invalid resourceVersion {resource_version!r}: must be an integer"
-        ) from None
+    text = str(resource_version)
+    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 20:
+        raise BadRequest(f"invalid resourceVersion {text[:40]!r}: must be an integer")
+    rev = int(text)
+    if rev >= 2**63 - 1:  # the store watches from rev + 1, an int64 revision
+        raise BadRequest(f"invalid resourceVersion {text!r}: too large")
     if rev < 0:
         raise BadRequest(f"invalid resourceVersion {resource_version!r}: must not be negative")
     return rev

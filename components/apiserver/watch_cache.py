@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -33,9 +34,11 @@ import trio
 
 from components.apiserver.storage import Storage, store_errors
 from components.apiserver.watch import ApiEvent, Decoded, translate
-from kernel.api.errors import Expired, StatusError
+from kernel.api.errors import Expired, InternalError, StatusError
 from kernel.api.selectors import Selection, field_value
 from kernel.interfaces.store import EventType
+
+log = logging.getLogger("kubelab.apiserver")
 
 HISTORY_SIZE = 1024
 """Store events a hub keeps so late joiners can start from a recent revision."""
@@ -319,7 +322,10 @@ class WatchCache:
                                 hub.base = hub.history.popleft().event.revision
                             hub.position = event.revision
                             hub.offer(item)
-            except StatusError as err:
+            except Exception as err:
+                if not isinstance(err, StatusError):
+                    log.error("shared watch of %r failed: %r", hub.start, err)  # noqa: TRY400 - one line
+                    err = InternalError(f"the watch failed: {type(err).__name__}")
                 hub.failed = True
                 if self._hubs.get((hub.start, hub.end)) is hub:
                     del self._hubs[(hub.start, hub.end)]

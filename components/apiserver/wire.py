@@ -9,8 +9,14 @@ JSON = "application/json"
 
 
 def encode_json(obj: Any) -> bytes:
-    """Compact UTF-8 JSON, as the API server sends it."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    r"""Compact UTF-8 JSON, as the API server sends it.
+
+    Text that cannot be UTF-8 (a lone surrogate echoed in an error) goes out as ``\u`` escapes.
+    """
+    try:
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 __all__ = ["JSON", "encode_json"]

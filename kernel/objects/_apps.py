@@ -12,7 +12,7 @@ import attrs
 from ._meta import KubeObject, LabelSelector
 from ._pod import PodTemplateSpec
 from ._quantity import IntOrString
-from ._schema import Time, always, int_or_string, many, opt
+from ._schema import Int64, Time, always, int_or_string, many, opt
 
 __all__ = [
     "Deployment",
@@ -58,7 +58,7 @@ class ReplicaSetStatus:
     ready_replicas: int | None = opt()
     available_replicas: int | None = opt()
     terminating_replicas: int | None = opt()
-    observed_generation: int | None = opt()
+    observed_generation: Int64 | None = opt()
     conditions: tuple[ReplicaSetCondition, ...] = many()
 
 
@@ -119,7 +119,7 @@ class DeploymentCondition:
 class DeploymentStatus:
     """Observed rollout progress."""
 
-    observed_generation: int | None = opt()
+    observed_generation: Int64 | None = opt()
     replicas: int | None = opt()
     updated_replicas: int | None = opt()
     ready_replicas: int | None = opt()

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from ._quantity import IntOrString, Quantity
-from ._schema import int_or_string, many, opt, quantities
+from ._schema import Int64, int_or_string, many, opt, quantities
 
 __all__ = [
     "AppArmorProfile",
@@ -227,7 +227,7 @@ class GRPCAction:
 class SleepAction:
     """Sleep for a number of seconds (lifecycle hooks)."""
 
-    seconds: int | None = opt()
+    seconds: Int64 | None = opt()
 
 
 @attrs.frozen(kw_only=True)
@@ -243,7 +243,7 @@ class Probe:
     period_seconds: int | None = opt()
     success_threshold: int | None = opt()
     failure_threshold: int | None = opt()
-    termination_grace_period_seconds: int | None = opt()
+    termination_grace_period_seconds: Int64 | None = opt()
 
 
 @attrs.frozen(kw_only=True)
@@ -317,8 +317,8 @@ class SecurityContext:
     privileged: bool | None = opt()
     se_linux_options: SELinuxOptions | None = opt()
     windows_options: WindowsSecurityContextOptions | None = opt()
-    run_as_user: int | None = opt()
-    run_as_group: int | None = opt()
+    run_as_user: Int64 | None = opt()
+    run_as_group: Int64 | None = opt()
     run_as_non_root: bool | None = opt()
     read_only_root_filesystem: bool | None = opt()
     allow_privilege_escalation: bool | None = opt()

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from ._schema import Time, always, many, mapping, opt
+from ._schema import Int64, Time, always, many, mapping, opt
 
 __all__ = [
     "Condition",
@@ -49,11 +49,11 @@ class ObjectMeta:
     uid: str | None = opt()
     resource_version: str | None = opt()
     """Opaque version from the store; used for optimistic concurrency and watches."""
-    generation: int | None = opt()
+    generation: Int64 | None = opt()
     """Bumped by the server on every change to the desired state (spec)."""
     creation_timestamp: Time | None = opt()
     deletion_timestamp: Time | None = opt()
-    deletion_grace_period_seconds: int | None = opt()
+    deletion_grace_period_seconds: Int64 | None = opt()
     labels: dict[str, str] = mapping()
     annotations: dict[str, str] = mapping()
     owner_references: tuple[OwnerReference, ...] = many()
@@ -88,7 +88,7 @@ class Condition:
 
     type: str | None = opt()
     status: str | None = opt()
-    observed_generation: int | None = opt()
+    observed_generation: Int64 | None = opt()
     last_transition_time: Time | None = opt()
     reason: str | None = opt()
     message: str | None = opt()

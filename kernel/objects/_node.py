@@ -11,7 +11,7 @@ import attrs
 
 from ._meta import KubeObject
 from ._quantity import Quantity
-from ._schema import Time, always, many, opt, quantities
+from ._schema import Int64, Time, always, many, opt, quantities
 
 __all__ = [
     "AttachedVolume",
@@ -115,7 +115,7 @@ class ContainerImage:
     """An image present on the node."""
 
     names: tuple[str, ...] = many()
-    size_bytes: int | None = opt()
+    size_bytes: Int64 | None = opt()
 
 
 @attrs.frozen(kw_only=True)

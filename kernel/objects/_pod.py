@@ -20,7 +20,7 @@ from ._container import (
 )
 from ._meta import KubeObject, LabelSelector, LocalObjectReference, ObjectMeta
 from ._quantity import Quantity
-from ._schema import Time, always, many, mapping, opt, quantities
+from ._schema import Int64, Time, always, many, mapping, opt, quantities
 from ._volume import Volume
 
 __all__ = [
@@ -161,7 +161,7 @@ class Toleration:
     value: str | None = opt()
     effect: str | None = opt()
     """``NoSchedule``, ``PreferNoSchedule`` or ``NoExecute``; empty matches all."""
-    toleration_seconds: int | None = opt()
+    toleration_seconds: Int64 | None = opt()
 
     def tolerates(self, key: str, value: str | None, effect: str) -> bool:
         """Whether this toleration tolerates a taint (Kubernetes' ToleratesTaint)."""
@@ -234,12 +234,12 @@ class PodSecurityContext:
 
     se_linux_options: SELinuxOptions | None = opt()
     windows_options: WindowsSecurityContextOptions | None = opt()
-    run_as_user: int | None = opt()
-    run_as_group: int | None = opt()
+    run_as_user: Int64 | None = opt()
+    run_as_group: Int64 | None = opt()
     run_as_non_root: bool | None = opt()
     supplemental_groups: tuple[int, ...] = many()
     supplemental_groups_policy: str | None = opt()
-    fs_group: int | None = opt()
+    fs_group: Int64 | None = opt()
     sysctls: tuple[Sysctl, ...] = many()
     fs_group_change_policy: str | None = opt()
     seccomp_profile: SeccompProfile | None = opt()
@@ -280,8 +280,8 @@ class PodSpec:
     ephemeral_containers: tuple[EphemeralContainer, ...] = many()
     restart_policy: str | None = opt()
     """``Always`` (default), ``OnFailure`` or ``Never``."""
-    termination_grace_period_seconds: int | None = opt()
-    active_deadline_seconds: int | None = opt()
+    termination_grace_period_seconds: Int64 | None = opt()
+    active_deadline_seconds: Int64 | None = opt()
     dns_policy: str | None = opt()
     node_selector: dict[str, str] = mapping()
     service_account_name: str | None = opt()
@@ -329,7 +329,7 @@ class PodCondition:
 
     type: str | None = opt()
     status: str | None = opt()
-    observed_generation: int | None = opt()
+    observed_generation: Int64 | None = opt()
     last_probe_time: Time | None = opt()
     last_transition_time: Time | None = opt()
     reason: str | None = opt()
@@ -412,7 +412,7 @@ class PodIP:
 class PodStatus:
     """The observed state of a pod, written by the scheduler and kubelet."""
 
-    observed_generation: int | None = opt()
+    observed_generation: Int64 | None = opt()
     phase: str | None = opt()
     """Pending, Running, Succeeded, Failed or Unknown."""
     conditions: tuple[PodCondition, ...] = many()

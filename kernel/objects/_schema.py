@@ -24,6 +24,9 @@ from ._errors import FIELD_VALUE_INVALID, FIELD_VALUE_TYPE_INVALID, FIELD_VALUE_
 from ._quantity import IntOrString, Quantity, QuantityError, to_int_or_string, to_quantity_map
 
 __all__ = [
+    "INT32_RANGE",
+    "INT64_RANGE",
+    "Int64",
     "MicroTime",
     "Time",
     "decode_struct",
@@ -55,6 +58,11 @@ _TIME_MARK = "kubelab.time"
 Time = Annotated[str, _TIME_MARK]
 """An RFC 3339 timestamp with second precision, e.g. ``2024-05-01T12:00:00Z``."""
 MicroTime = Annotated[str, _TIME_MARK]
+_INT64_MARK = "kubelab.int64"
+Int64 = Annotated[int, _INT64_MARK]
+"""An ``int64`` field in Kubernetes' Go types; a plain ``int`` field is an ``int32``."""
+INT32_RANGE = (-(2**31), 2**31 - 1)
+INT64_RANGE = (-(2**63), 2**63 - 1)
 """An RFC 3339 timestamp with microseconds, e.g. ``2024-05-01T12:00:00.000000Z``."""
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 
@@ -142,12 +150,31 @@ def _dec_str(value: Any) -> str:
     raise _problem(FIELD_VALUE_TYPE_INVALID, value, "must be of type string")
 
 
-def _dec_int(value: Any) -> int:
-    if type(value) is int:
+def _int_decoder(bits: int) -> Decoder:
+    """Decode an integer field, refusing values outside the Go type's range, as Kubernetes."""
+    low, high = INT32_RANGE if bits == 32 else INT64_RANGE
+
+    def decode(value: Any) -> int:
+        if type(value) is float and value.is_integer():
+            value = int(value)
+        if type(value) is not int:
+            raise _problem(FIELD_VALUE_TYPE_INVALID, _shown(value), "must be of type integer")
+        if not low <= value <= high:
+            raise _problem(FIELD_VALUE_INVALID, _shown(value), f"must fit in an int{bits}")
         return value
-    if type(value) is float and value.is_integer():
-        return int(value)
-    raise _problem(FIELD_VALUE_TYPE_INVALID, value, "must be of type integer")
+
+    return decode
+
+
+def _shown(value: Any) -> Any:
+    """A value small enough to echo in an error (huge numbers are cut short)."""
+    if type(value) is int and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    return value
+
+
+_dec_int = _int_decoder(32)
+_dec_int64 = _int_decoder(64)
 
 
 def _dec_float(value: Any) -> float:
@@ -285,6 +312,8 @@ def _codec_for(tp: Any) -> tuple[Decoder, Encoder, bool]:
         base, *marks = typing.get_args(tp)
         if _TIME_MARK in marks:
             return _dec_time, None, False
+        if _INT64_MARK in marks:
+            return _dec_int64, None, False
         return _codec_for(base)
     if origin is Union or origin is types.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]

@@ -15,7 +15,7 @@ import attrs
 from ._container import ObjectFieldSelector, ResourceFieldSelector
 from ._meta import LocalObjectReference
 from ._quantity import Quantity
-from ._schema import many, mapping, opt
+from ._schema import Int64, many, mapping, opt
 
 __all__ = [
     "CSIVolumeSource",
@@ -122,7 +122,7 @@ class ServiceAccountTokenProjection:
     """A bound service account token."""
 
     audience: str | None = opt()
-    expiration_seconds: int | None = opt()
+    expiration_seconds: Int64 | None = opt()
     path: str | None = opt()
     user: Any = opt()
 

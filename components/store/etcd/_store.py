@@ -52,9 +52,19 @@ def _start_key(key: bytes, range_end: bytes | None) -> bytes:
     return b"\0" if key == b"" and range_end is not None else key
 
 
+INT64_MAX = 2**63 - 1
+"""etcd's revisions and limits are int64: larger values fail in its gateway (an HTTP 500)."""
+
+
 def _check_limit(limit: int) -> None:
     if limit < 0:
         raise InvalidRequestError(f"limit must be >= 0 (0 means no limit), got {limit}")
+    _check_int64("limit", limit)
+
+
+def _check_int64(name: str, value: int) -> None:
+    if value > INT64_MAX:
+        raise InvalidRequestError(f"{name} must fit in an int64, got {value}")
 
 
 def _check_compare(compare: Compare) -> None:
@@ -181,6 +191,7 @@ class EtcdStore:
         _check_limit(limit)
         if revision < 0:
             raise InvalidRequestError(f"revision must be >= 0 (0: latest), got {revision}")
+        _check_int64("revision", revision)
         request = codec.range_request(
             _start_key(key, range_end), range_end, revision=revision, limit=limit,
             keys_only=keys_only, count_only=count_only,
@@ -242,6 +253,7 @@ class EtcdStore:
             raise InvalidRequestError(
                 f"start_revision must be >= 0 (0: from now on), got {start_revision}"
             )
+        _check_int64("start_revision", start_revision)
         return open_watch(
             self.client,
             _start_key(key, range_end),

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import kernel.objects as ko
 from kernel.objects import IntOrString, KubeObject, Quantity
+from kernel.objects._schema import INT32_RANGE, INT64_RANGE
 
 KINDS = [info.cls for info in ko.RESOURCES]
 MAX_DEPTH = 5
@@ -47,7 +48,7 @@ _INT_OR_STRING = st.builds(IntOrString, st.integers(0, 70000) | _TEXT)
 def _strategy(tp: Any, depth: int) -> st.SearchStrategy[Any]:
     origin = typing.get_origin(tp)
     if origin is Annotated:
-        return _TIMES
+        return st.integers(*INT64_RANGE) if typing.get_args(tp)[0] is int else _TIMES
     if origin is Union or origin is types.UnionType:
         (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
         return st.none() | _strategy(inner, depth)
@@ -57,7 +58,7 @@ def _strategy(tp: Any, depth: int) -> st.SearchStrategy[Any]:
         return st.dictionaries(_TEXT, _strategy(typing.get_args(tp)[1], depth), max_size=2)
     simple = {
         str: _TEXT,
-        int: st.integers(-(2**40), 2**40),
+        int: st.integers(*INT32_RANGE),
         bool: st.booleans(),
         Any: _JSONISH,
         Quantity: _QUANTITIES,
