@@ -36,7 +36,7 @@ def test_comma_separated_strings_and_lists_give_the_same_endpoints(endpoints: ob
         ("", "at least one"),
         ([], "at least one"),
         (" , ", "at least one"),
-        ("https://127.0.0.1:2379", "only http://"),
+        ("ftp://127.0.0.1:2379", "only http:// and https://"),
         (["http://127.0.0.1:2379", 2379], "expected URL strings"),
     ],
 )

@@ -96,7 +96,10 @@ def test_a_tiny_run_prints_every_store_and_field(
         (["--clients", "0"], "--clients"),
         (["--stores", "memory,foo"], "--stores"),
         (["--stores", "etcd", "--etcd-endpoints", "http://127.0.0.1:1"], "no etcd endpoint"),
-        (["--stores", "etcd", "--etcd-endpoints", "https://127.0.0.1:1"], "only http://"),
+        (
+            ["--stores", "etcd", "--etcd-endpoints", "ftp://127.0.0.1:1"],
+            "only http:// and https://",
+        ),
     ],
 )
 def test_bad_options_are_one_line_errors(
