@@ -43,7 +43,9 @@ def read_kubeconfig(option: str | None) -> KubeconfigInfo:
             exit_code=1,
         )
     try:
-        return load_kubeconfig(path)
+        config = load_kubeconfig(path)
+        kubeconfig_ssl_context(config)  # bad certificate data: one line now, not a traceback
+        return config
     except (OSError, ValueError) as err:
         raise UserError(f"unusable kubeconfig: {err}", exit_code=1) from None
 

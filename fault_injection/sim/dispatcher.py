@@ -21,25 +21,14 @@ import trio
 import trio.testing
 
 from fault_injection.sim._trio_probe import next_trio_deadline, runnable_probe
+from kernel.env import TimerHandle
 
 #: Timers run between forced checkpoints, so Ctrl-C and cancellation still get through.
 _CHECKPOINT_EVERY = 4096
 
 
-class Timer:
-    """A scheduled call; `cancel()` stops it from running (it stays in the heap until due)."""
-
-    __slots__ = ("args", "cancelled", "fn", "when")
-
-    def __init__(self, when: float, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.when = when
-        self.fn = fn
-        self.args = args
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        """Do not run this timer (no effect if it already ran)."""
-        self.cancelled = True
+Timer = TimerHandle
+"""A scheduled call (the kernel's `TimerHandle`: the same object in both worlds)."""
 
 
 class Dispatcher:

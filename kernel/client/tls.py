@@ -33,14 +33,28 @@ def client_context(
 ) -> ssl.SSLContext:
     """A client context trusting `ca_pem` (the system's roots when None), with a client cert.
 
-    ``verify=False`` is kubeconfig's ``insecure-skip-tls-verify``.
+    ``verify=False`` is kubeconfig's ``insecure-skip-tls-verify``. PEM data that does not load
+    is a `ValueError` naming the kubeconfig field, so a tool can say so in one line.
     """
-    context = ssl.create_default_context(cadata=ca_pem.decode() if ca_pem else None)
+    try:
+        context = ssl.create_default_context(
+            cadata=ca_pem.decode("ascii", "replace") if ca_pem else None
+        )
+    except ssl.SSLError as err:
+        raise ValueError(
+            f"certificate-authority-data does not hold a PEM certificate ({err.reason or err})"
+        ) from None
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     if cert_pem and key_pem:
-        load_chain(context, cert_pem, key_pem)
+        try:
+            load_chain(context, cert_pem, key_pem)
+        except ssl.SSLError as err:
+            raise ValueError(
+                "client-certificate-data and client-key-data do not hold a PEM certificate "
+                f"and its key ({err.reason or err})"
+            ) from None
     return context
 
 
