@@ -35,7 +35,15 @@ from typing import Any
 
 import attrs
 
-PART_NAMES: tuple[str, ...] = ("store", "scheduler", "proxy", "dns", "kubelet", "runtime")
+PART_NAMES: tuple[str, ...] = (
+    "store",
+    "scheduler",
+    "controllers",
+    "proxy",
+    "dns",
+    "kubelet",
+    "runtime",
+)
 """Every part a config can name, in start-up order (the registry's parts)."""
 
 DEFAULT_CONFIG_TOML = """\
@@ -114,6 +122,7 @@ class ClusterConfig:
     cluster: ClusterSettings = ClusterSettings()
     store: PartConfig | None = None
     scheduler: PartConfig | None = None
+    controllers: PartConfig | None = None
     proxy: PartConfig | None = None
     dns: PartConfig | None = None
     kubelet: PartConfig | None = None

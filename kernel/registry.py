@@ -31,6 +31,7 @@ from importlib.metadata import EntryPoint, entry_points
 
 import attrs
 
+from kernel.interfaces.controller import Reconciler
 from kernel.interfaces.dns import Resolver
 from kernel.interfaces.kubelet import ContainerRuntime, Kubelet
 from kernel.interfaces.proxy import Proxy
@@ -61,6 +62,13 @@ PARTS: Mapping[str, Part] = {
             Scheduler,
             "factory(env=, clock=, rng=, **options)",
             ("env", "clock", "rng"),
+        ),
+        Part(
+            "controllers",
+            "kubelab.controllers",
+            Reconciler,
+            "factory(env=, **options)",
+            ("env",),
         ),
         Part("proxy", "kubelab.proxy", Proxy, "factory(env=, rng=, **options)", ("env", "rng")),
         Part(

@@ -23,7 +23,8 @@ from components.apiserver.limits import (
 from components.apiserver.up import UpError, UpOptions, run_up
 from kernel.cli.core import validate_config
 from kernel.cli.errors import UserError
-from kernel.config import ConfigError, load_config
+from kernel.config import ClusterConfig, ConfigError, PartConfig, load_config
+from kernel.launch import LAUNCH_ORDER
 from kernel.registry import default_registry
 
 
@@ -55,6 +56,20 @@ def store_options(store: str, etcd_endpoints: str | None) -> dict[str, Any]:
     return {"endpoints": endpoints}
 
 
+def load_cluster_config(config: Path | None) -> ClusterConfig:
+    """`--config`'s cluster config, validated against the registry; the embedded default if none."""
+    if config is None:
+        return ClusterConfig.default()
+    try:
+        loaded = load_config(config)
+    except ConfigError as err:
+        raise UserError(str(err)) from None
+    _, problems = validate_config(loaded, default_registry)
+    if problems:
+        raise UserError(f"{config}: {problems[0]}")
+    return loaded
+
+
 def choose_store(
     store: str | None, etcd_endpoints: str | None, config: Path | None
 ) -> tuple[str, dict[str, Any]]:
@@ -64,17 +79,15 @@ def choose_store(
         return name, store_options(name, etcd_endpoints)
     if store is not None or etcd_endpoints is not None:
         raise UserError("--config names the store: drop --store/--etcd-endpoints, or --config")
-    try:
-        loaded = load_config(config)
-    except ConfigError as err:
-        raise UserError(str(err)) from None
-    _, problems = validate_config(loaded, default_registry)
-    if problems:
-        raise UserError(f"{config}: {problems[0]}")
-    part = loaded.store
+    part = load_cluster_config(config).store
     if part is None:
         raise UserError(f"{config}: [store] is missing: name the store to run")
     return part.implementation, dict(part.options)
+
+
+def launched_parts(loaded: ClusterConfig) -> dict[str, PartConfig]:
+    """The parts besides the store that `up` runs: every table the config has for one."""
+    return {name: part for name, part in loaded.parts().items() if name in LAUNCH_ORDER}
 
 
 def register(app: typer.Typer) -> None:
@@ -142,6 +155,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a local cluster in the foreground: the store and the API server. Ctrl-C stops."""
         store, options = choose_store(store, etcd_endpoints, config)
+        loaded = load_cluster_config(config)
         limits = ServingLimits(
             request_timeout=request_timeout,
             read_header_timeout=read_header_timeout,
@@ -167,6 +181,8 @@ def register(app: typer.Typer) -> None:
             limits=limits,
             compaction_interval=compaction_interval,
             insecure_http=insecure_http,
+            cluster=loaded.cluster,
+            parts=launched_parts(loaded),
         )
         try:
             trio.run(run_up, opts)

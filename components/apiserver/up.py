@@ -19,6 +19,7 @@ import signal
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from functools import partial
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, cast
 
@@ -49,8 +50,11 @@ from components.apiserver.tokens import (
 from components.apiserver.up_tls import ClusterTLS, prepare_tls
 from components.apiserver.x509_auth import X509Authenticator
 from kernel.client.kubeconfig import write_kubeconfig
+from kernel.config import ClusterSettings, PartConfig
+from kernel.env import open_real_env
 from kernel.exception_groups import first_leaf
 from kernel.interfaces.store import Store, StoreError
+from kernel.launch import LAUNCH_GROUP, LAUNCH_ORDER, LaunchContext, Launcher
 from kernel.registry import RegistryError, check_implements, check_options, resolve
 
 
@@ -75,6 +79,12 @@ class UpOptions:
     """Nodes whose kubelets get an identity (system:node:NAME, kubelet-NAME.kubeconfig)."""
     insecure_http: bool = False
     """Serve plain HTTP (no CA, no certificates): for reading the wire format."""
+    cluster: ClusterSettings = attrs.field(factory=ClusterSettings)
+    """The config's `[cluster]` table (CIDRs, domain, seed) every launched part is given."""
+    parts: dict[str, PartConfig] = attrs.field(factory=dict)
+    """The parts besides the store to run (config table by part name), in `LAUNCH_ORDER`."""
+    extra: dict[str, Any] = attrs.field(factory=dict)
+    """Per-run settings from flags that launched parts read (`LaunchContext.extra`)."""
 
 
 ADMIN = UserInfo("admin", "admin", (ADMIN_GROUP, "system:authenticated"))
@@ -214,6 +224,7 @@ async def _serve(
                 if tls is None:
                     say(INSECURE_WARNING)
                 say(f"kubelab: kubeconfig written to {path}")
+                await _launch_parts(nursery, opts, url, state_dir, say)
                 say("kubelab: press Ctrl-C to stop")
                 async for _ in signals:
                     nursery.cancel_scope.cancel()
@@ -223,6 +234,38 @@ async def _serve(
         except* OSError as group:
             raise UpError(_listen_error(group, opts)) from None
     say("kubelab: stopped")
+
+
+async def _launch_parts(
+    nursery: trio.Nursery,
+    opts: UpOptions,
+    url: str,
+    state_dir: Path,
+    say: Callable[[str], None],
+) -> None:
+    """Start each configured part's launcher (`kernel.launch`) in `LAUNCH_ORDER`."""
+    wanted = [name for name in LAUNCH_ORDER if name in opts.parts]
+    if not wanted:
+        return
+    launchers = {ep.name: ep for ep in entry_points(group=LAUNCH_GROUP)}
+    env = await nursery.start(_hold_env, opts.cluster.seed)
+    for name in wanted:
+        part = opts.parts[name]
+        if name not in launchers:
+            raise UpError(f"[{name}]: no launcher for this part is installed ({LAUNCH_GROUP})")
+        launcher = cast("Launcher", launchers[name].load())
+        ctx = LaunchContext(
+            env, opts.cluster, part, url, state_dir, opts.nodes, say, dict(opts.extra)
+        )
+        await nursery.start(partial(launcher, ctx))
+        say(f"kubelab: {name} running ({part.implementation})")
+
+
+async def _hold_env(seed: int, *, task_status: trio.TaskStatus[Any]) -> None:
+    """Keep a real `Env` (and its timer task) open until cancelled; hand it out when ready."""
+    async with open_real_env("kubelab-up", seed=seed) as env:
+        task_status.started(env)
+        await trio.sleep_forever()
 
 
 INSECURE_WARNING = (

@@ -39,6 +39,9 @@ plugin_args = { NodeResourcesFit = { strategy = "MostAllocated" } }
 [proxy]
 implementation = "userspace"
 
+[controllers]
+implementation = "reference"
+
 [dns]
 implementation = "reference"
 options = { ttl = 30 }
@@ -107,7 +110,7 @@ def test_absent_parts_are_not_configured() -> None:
         (
             '[sotre]\nimplementation = "memory"\n',
             'unknown key "sotre" (known keys in the top level: cluster, store, scheduler, '
-            "proxy, dns, kubelet, runtime)",
+            "controllers, proxy, dns, kubelet, runtime)",
         ),
         (
             '[store]\nimplementaton = "memory"\n',

@@ -85,8 +85,8 @@ def test_unknown_part_lists_the_parts() -> None:
     with pytest.raises(RegistryError) as err:
         Registry().resolve("etcd", "memory")
     assert str(err.value) == (
-        'unknown part "etcd"; the parts are "store", "scheduler", "proxy", "dns", "kubelet" '
-        'and "runtime"'
+        'unknown part "etcd"; the parts are "store", "scheduler", "controllers", "proxy", "dns", '
+        '"kubelet" and "runtime"'
     )
 
 
@@ -320,5 +320,13 @@ def test_options_must_fit_the_factory(
 
 
 def test_every_part_has_its_own_entry_point_group() -> None:
-    assert list(PARTS) == ["store", "scheduler", "proxy", "dns", "kubelet", "runtime"]
+    assert list(PARTS) == [
+        "store",
+        "scheduler",
+        "controllers",
+        "proxy",
+        "dns",
+        "kubelet",
+        "runtime",
+    ]
     assert {p.group for p in PARTS.values()} == {f"kubelab.{name}" for name in PARTS}
