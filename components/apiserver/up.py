@@ -85,6 +85,8 @@ class UpOptions:
     """The parts besides the store to run (config table by part name), in `LAUNCH_ORDER`."""
     extra: dict[str, Any] = attrs.field(factory=dict)
     """Per-run settings from flags that launched parts read (`LaunchContext.extra`)."""
+    launchers: dict[str, Launcher] | None = None
+    """Launchers by part instead of the installed `kubelab.up` entry points (for tests)."""
 
 
 ADMIN = UserInfo("admin", "admin", (ADMIN_GROUP, "system:authenticated"))
@@ -247,13 +249,16 @@ async def _launch_parts(
     wanted = [name for name in LAUNCH_ORDER if name in opts.parts]
     if not wanted:
         return
-    launchers = {ep.name: ep for ep in entry_points(group=LAUNCH_GROUP)}
+    launchers = opts.launchers
+    if launchers is None:
+        installed = {ep.name: ep for ep in entry_points(group=LAUNCH_GROUP)}
+        launchers = {n: cast("Launcher", installed[n].load()) for n in wanted if n in installed}
     env = await nursery.start(_hold_env, opts.cluster.seed)
     for name in wanted:
         part = opts.parts[name]
         if name not in launchers:
             raise UpError(f"[{name}]: no launcher for this part is installed ({LAUNCH_GROUP})")
-        launcher = cast("Launcher", launchers[name].load())
+        launcher = launchers[name]
         ctx = LaunchContext(
             env, opts.cluster, part, url, state_dir, opts.nodes, say, dict(opts.extra)
         )
