@@ -41,6 +41,7 @@ from components.apiserver.http import (
 )
 from components.apiserver.limits import ServingLimits
 from components.apiserver.server import APIServer
+from components.apiserver.tls_direct import TlsDirect, tls_direct
 from components.apiserver.tls_serving import tls_handshake, tls_listeners
 from components.apiserver.wire import JSON, encode_json
 from kernel.api.errors import BadRequest, InternalError, StatusError, Timeout
@@ -80,7 +81,8 @@ class DirectWriter:
 
     `write` tries a non-blocking ``os.write`` first, so with N watchers one event costs N
     system calls and no task switches; whatever the socket does not take is kept in order
-    and sent by the `flush` task. Only one of the two writes at a time.
+    and sent by the `flush` task. Only one of the two writes at a time. Over TLS the bytes
+    are encrypted at once (`tls_direct`) and the same holds; `pending` then holds records.
     """
 
     stream: trio.abc.Stream
@@ -92,21 +94,35 @@ class DirectWriter:
     behind: bool = False
     """`limit` was reached: only `last` is taken now."""
     _fd: int = attrs.field(init=False)
+    _tls: TlsDirect | None = attrs.field(init=False, default=None)
     _flushing: bool = False
     _closing: bool = False
     _wake: trio.Event = attrs.field(factory=trio.Event)
     _done: trio.Event = attrs.field(factory=trio.Event)
 
     def __attrs_post_init__(self) -> None:
-        # TLS streams cannot be written around: their bytes all go through `flush`
         plain = isinstance(self.stream, trio.SocketStream)
         self._fd = self.stream.socket.fileno() if plain else -1
+        self._tls = tls_direct(self.stream)
+        if self._tls is not None:
+            self._fd = self._tls.fd
 
     def write(self, data: bytes) -> bool:
         """Queue `data` in order; False when the connection is broken or too far behind."""
         if self.failed or self.behind:
             return False
-        if self._fd >= 0 and not self.pending and not self._flushing:
+        if self._tls is not None:
+            if len(self.pending) + len(data) > self.limit:
+                self.behind = True  # decided before sealing: a sealed record must go out
+                return False
+            try:
+                data = self._tls.seal(data)
+            except ssl.SSLError:
+                self.failed = True
+                self._wake.set()
+                return False
+        idle = self._tls is None or self._tls.idle()
+        if self._fd >= 0 and not self.pending and not self._flushing and idle:
             try:
                 sent = os.write(self._fd, data)
             except BlockingIOError:
@@ -121,7 +137,7 @@ class DirectWriter:
                 self.pending += data[sent:]
                 self._wake.set()
                 return True
-        if len(self.pending) + len(data) > self.limit:
+        if self._tls is None and len(self.pending) + len(data) > self.limit:
             self.behind = True
             return False
         self.pending += data
@@ -133,10 +149,11 @@ class DirectWriter:
         if self.failed:
             return
         behind, self.behind = self.behind, False
+        limit, self.limit = self.limit, max(self.limit, len(self.pending) + len(data))
         if not self.write(data) and not self.failed:
             self.pending += data
             self._wake.set()
-        self.behind = behind
+        self.behind, self.limit = behind, limit
 
     async def flush(self) -> None:
         """Send what `write` could not, until `finish` (run it beside the writer)."""
@@ -150,8 +167,11 @@ class DirectWriter:
                     self.pending.clear()
                     with trio.move_on_after(self.stall_seconds) as stall:
                         try:
-                            await self.stream.send_all(data)
-                        except (trio.BrokenResourceError, trio.ClosedResourceError):
+                            if self._tls is not None:
+                                await self._tls.send(data)
+                            else:
+                                await self.stream.send_all(data)
+                        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
                             self.failed = True
                     if stall.cancelled_caught:
                         self.failed = True  # the client stopped reading: give up on it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import pytest
 import trio
@@ -13,7 +14,9 @@ from components.apiserver.h1 import ProtocolError, parse_head
 from components.apiserver.loadgen import parse_response, pod_body, take_chunks
 from components.apiserver.server import APIServer
 from components.apiserver.serving import DirectWriter, open_http_server
+from components.apiserver.up_tls import prepare_tls
 from kernel.api.requests import Target
+from kernel.client.tls import client_context
 from kernel.interfaces.store import Store
 from kernel.objects import resource_for_kind
 from tests.apiserver.fakes import pod
@@ -266,3 +269,39 @@ async def test_a_direct_writer_keeps_order_and_gives_up_past_its_backlog() -> No
         small.last(b"the end")
         assert small.pending.endswith(b"the end")
         assert len(small.pending) == queued + 7
+
+
+async def test_a_direct_writer_over_tls_encrypts_at_once_and_keeps_order(tmp_path: Path) -> None:
+    """The TLS fan-out path: records sealed synchronously, socket-full remainder flushed later."""
+    tls = prepare_tls(tmp_path, "127.0.0.1")
+    client_ctx = client_context(tls.ca.cert_pem)
+    ours, theirs = trio.socket.socketpair()
+    server = trio.SSLStream(trio.SocketStream(ours), tls.context, server_side=True)
+    client = trio.SSLStream(trio.SocketStream(theirs), client_ctx, server_hostname="127.0.0.1")
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(server.do_handshake)
+        await client.do_handshake()
+    await server.send_all(b"HEAD\r\n")  # a response head through trio's own path first
+    writer = DirectWriter(server, limit=1 << 22)
+    assert writer._tls is not None, "the installed trio no longer allows the TLS fast path"
+    sent = bytearray(b"HEAD\r\n")
+    n = 0
+    while len(writer.pending) < 1 << 20:  # nobody reads yet: the socket fills, then the backlog
+        data = b"%08d" % n * 64
+        assert writer.write(data)
+        sent += data
+        n += 1
+    received = bytearray()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(writer.flush)
+        with trio.fail_after(10):
+            while len(received) < len(sent):
+                received += await client.receive_some(1 << 16)
+        writer.last(b"the end")
+        await writer.finish()
+    with trio.fail_after(5):
+        while not received.endswith(b"the end"):
+            received += await client.receive_some(1 << 16)
+    assert received == sent + b"the end"
+    await server.send_all(b"after")  # trio's path still works after the writer's records
+    assert await client.receive_some(100) == b"after"
