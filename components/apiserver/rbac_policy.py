@@ -15,7 +15,7 @@ from typing import Any
 from components.apiserver.auth import ADMIN_USER
 from components.apiserver.rbac import CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES
 from components.apiserver.server import APIServer
-from kernel.api.errors import AlreadyExists
+from kernel.api.errors import AlreadyExists, Conflict, NotFound
 from kernel.api.requests import Target
 
 RBAC_API = "rbac.authorization.k8s.io/v1"
@@ -192,13 +192,51 @@ def policy_objects() -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+RETIRED_SUBJECTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "system:node": (("Group", "system:nodes"),),
+}
+"""Subjects an older kubelab bound by default and no longer does, by ClusterRoleBinding.
+
+Before the Node authorizer, every kubelet (group ``system:nodes``) was bound to
+``system:node``, which reads every Secret; Kubernetes has kept that binding with no subjects
+since 1.8. A state directory made then still holds it, so start-up removes those subjects
+from the bootstrap binding (a binding without the bootstrap label is the user's, and is kept).
+"""
+
+
 async def ensure_bootstrap_policy(server: APIServer) -> None:
-    """Create the bootstrap roles and bindings that are missing."""
+    """Create the bootstrap roles and bindings that are missing; retire old default subjects."""
     for plural, body in policy_objects():
         info = server.catalog.by_plural(plural)
         assert info is not None
         with contextlib.suppress(AlreadyExists):
             await server.create(ADMIN_USER, Target(info, "", ""), body)
+    await _retire_subjects(server)
 
 
-__all__ = ["BINDINGS", "CLUSTER_ROLE_RULES", "ensure_bootstrap_policy", "policy_objects"]
+async def _retire_subjects(server: APIServer) -> None:
+    info = server.catalog.by_plural(CLUSTER_ROLE_BINDINGS.plural)
+    assert info is not None
+    for name, retired in RETIRED_SUBJECTS.items():
+        target = Target(info, "", name)
+        try:
+            binding = await server.get(ADMIN_USER, target)
+        except NotFound:
+            continue
+        labels = (binding.get("metadata") or {}).get("labels") or {}
+        if labels.get("kubernetes.io/bootstrapping") != "rbac-defaults":
+            continue
+        subjects = binding.get("subjects") or []
+        kept = [s for s in subjects if (s.get("kind"), s.get("name")) not in retired]
+        if len(kept) != len(subjects):
+            with contextlib.suppress(Conflict):  # another API server migrated it first
+                await server.update(ADMIN_USER, target, {**binding, "subjects": kept})
+
+
+__all__ = [
+    "BINDINGS",
+    "CLUSTER_ROLE_RULES",
+    "RETIRED_SUBJECTS",
+    "ensure_bootstrap_policy",
+    "policy_objects",
+]

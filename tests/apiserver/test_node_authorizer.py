@@ -18,7 +18,7 @@ from components.apiserver.tokens import TokenAuthenticator, TokenEntry
 from components.apiserver.up import ADMIN, kubelet_identities
 from kernel.api.errors import Forbidden, StatusError
 from kernel.interfaces.store import Store
-from kernel.objects import ConfigMap, Lease, Node, Pod, Secret, from_dict
+from kernel.objects import ClusterRoleBinding, ConfigMap, Lease, Node, Pod, Secret, from_dict
 from tests.apiserver.fakes import FixedClock, pod
 
 KUBELETS = kubelet_identities(("node-1", "node-2"))
@@ -168,3 +168,37 @@ def test_a_field_selector_must_name_the_node() -> None:
     assert not selects_node("spec.nodeName!=n1", "n1")
     assert not selects_node("spec.nodeName=n10", "n1")
     assert not selects_node("", "n1")
+
+
+async def test_an_old_state_dirs_system_node_binding_loses_its_nodes_group(
+    cluster: APIServer,
+) -> None:
+    """A store made before the Node authorizer bound every kubelet to system:node (all Secrets)."""
+    admin = InProcessClient(cluster, token="admin")
+    old = from_dict(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {
+                "name": "system:node",
+                "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
+            },
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "system:node",
+            },
+            "subjects": [
+                {"kind": "Group", "name": "system:nodes", "apiGroup": "rbac.authorization.k8s.io"},
+                {"kind": "User", "name": "someone", "apiGroup": "rbac.authorization.k8s.io"},
+            ],
+        }
+    )
+    await admin.create(old)
+    kubelet = InProcessClient(cluster, token="kubelet-node-1-token")
+    assert await allowed(kubelet.get(Secret, "s2"))  # the hole, before the next start-up
+    await ensure_bootstrap_policy(cluster)
+    binding = await admin.get(ClusterRoleBinding, "system:node", namespace="")
+    assert [s.name for s in binding.subjects] == ["someone"]
+    assert not await allowed(kubelet.get(Secret, "s2"))
+    assert await allowed(kubelet.get(Secret, "s1"))
