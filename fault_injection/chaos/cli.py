@@ -10,12 +10,19 @@ With `--out DIR` each run writes `history.jsonl`, `timeline.json`, `summary.json
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
-import attrs
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from fault_injection.chaos.config import ChaosConfig
@@ -26,9 +33,11 @@ from fault_injection.chaos.runner import (
     EXIT_VALID,
     ChaosConfigError,
     ChaosOutcome,
+    prepare_check,
     run_chaos,
     summary,
 )
+from fault_injection.chaos.sweep import HASH_SEEDS, SeedResult, check_determinism, sweep
 from fault_injection.checker import write_history, write_html
 from fault_injection.maelstrom import BinNodeError
 from fault_injection.nemesis import NemesisSpecError, parse_duration
@@ -121,8 +130,8 @@ def register(app: typer.Typer) -> None:
 
     @chaos.command("run", cls=usage_exit_command(EXIT_BAD_INPUT))
     def run(  # noqa: PLR0917 - typer maps each parameter to a CLI option
-        store: str = typer.Option(
-            "memory", help="memory | unsafe | a kubelab.store name | module:attr"
+        store: str | None = typer.Option(
+            None, help="memory (default) | unsafe | raft | a kubelab.store name | module:attr"
         ),
         bin: str | None = typer.Option(
             None, "--bin", help="A Maelstrom node program (any language) to run instead of a store."
@@ -147,10 +156,28 @@ def register(app: typer.Typer) -> None:
         seeds: str | None = typer.Option(None, help="A range of seeds A..B, one run each."),
         out: Path | None = typer.Option(None, help="Directory for history, timeline, report."),
         check_timeout: float = typer.Option(60.0, help="Wall seconds for the checker."),
+        workers: int = typer.Option(
+            0, min=0, help="Processes for --seeds (0: one per core; 1: in this process)."
+        ),
+        cluster: str | None = typer.Option(
+            None, help="Run --seeds on a Dask scheduler instead (tcp://HOST:8786)."
+        ),
+        check_determinism: bool = typer.Option(
+            False,
+            "--check-determinism",
+            help="Rerun each seed under two PYTHONHASHSEED values and compare trace digests.",
+        ),
     ) -> None:
         """Run a system under a workload and a nemesis in virtual time; check the history."""
+        given = (("--store", store), ("--bin", bin), ("--program", program))
+        chosen = [flag for flag, value in given if value is not None]
+        if len(chosen) > 1:
+            raise UserError(
+                f"{' and '.join(chosen)} each name the system under test: give only one",
+                EXIT_BAD_INPUT,
+            )
         config = ChaosConfig(
-            store=store,
+            store=store or "memory",
             bin=bin,
             program=program,
             workload=workload,
@@ -168,6 +195,9 @@ def register(app: typer.Typer) -> None:
             check_timeout=check_timeout,
         )
         console = Console(soft_wrap=True)  # replay commands stay on one line
+        if check_determinism:
+            seed_list = [seed] if seeds is None else parse_seeds(seeds)
+            raise typer.Exit(_determinism(console, config, seed_list, _workers(workers)))
         if seeds is None:
             with console.status(f"running seed {seed} ({config.duration:g} virtual s)..."):
                 outcome = _run(config, out)
@@ -179,48 +209,116 @@ def register(app: typer.Typer) -> None:
                 console.print(f"replay: {outcome.replay_command()}", highlight=False, markup=False)
             raise typer.Exit(outcome.exit_code)
         seed_list = parse_seeds(seeds)
+        results = _sweep(
+            console, config, seed_list, workers=_workers(workers), out=out, cluster=cluster
+        )
         table = Table(title=f"kubelab chaos: {len(seed_list)} seeds")
         for col in ("seed", "verdict", "ok", "fail", "info", "p50 ms", "faults", "digest"):
             table.add_column(col)
-        codes: list[int] = []
-        failing: list[ChaosOutcome] = []
-        with Progress(console=console, transient=True) as progress:
-            bar = progress.add_task("seeds", total=len(seed_list))
-            for s in seed_list:
-                progress.update(bar, description=f"seed {s}")
-                cfg = ChaosConfig(**{**_fields(config), "seed": s})
-                outcome = _run(cfg, None if out is None else out / f"seed-{s}")
-                codes.append(outcome.exit_code)
-                if outcome.exit_code != EXIT_VALID:
-                    failing.append(outcome)
-                c = outcome.counts()
-                p50 = outcome.latencies().get("p50")
-                table.add_row(
-                    str(s),
-                    outcome.verdict,
-                    str(c["ok"]),
-                    str(c["fail"]),
-                    str(c["info"]),
-                    "-" if p50 is None else f"{p50 * 1000:.1f}",
-                    str(sum(outcome.timeline.counts().values())),
-                    outcome.trace_digest[:12],
-                )
-                progress.advance(bar)
+        for r in results:
+            table.add_row(
+                str(r.seed),
+                r.verdict,
+                str(r.ok),
+                str(r.fail),
+                str(r.info),
+                "-" if r.p50 is None else f"{r.p50 * 1000:.1f}",
+                str(r.faults),
+                r.digest[:12],
+            )
         console.print(table)
-        for outcome in failing:
+        failing = [r for r in results if r.exit_code != EXIT_VALID]
+        for r in failing:
             console.print(
-                f"seed {outcome.config.seed} {outcome.verdict}: replay with "
-                f"{outcome.replay_command()}",
-                highlight=False,
-                markup=False,
+                f"seed {r.seed} {r.verdict}: replay with {r.replay}", highlight=False, markup=False
             )
         console.print(
             f"{len(seed_list) - len(failing)}/{len(seed_list)} seeds valid",
             highlight=False,
             markup=False,
         )
-        raise typer.Exit(_exit_code(codes))
+        raise typer.Exit(_exit_code([r.exit_code for r in results]))
 
 
-def _fields(config: ChaosConfig) -> dict[str, object]:
-    return attrs.asdict(config)
+def _workers(workers: int) -> int:
+    """`--workers`, 0 meaning one per core this process may use."""
+    return (
+        workers or len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else (workers or os.cpu_count() or 1)
+    )
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _sweep(
+    console: Console,
+    config: ChaosConfig,
+    seeds: list[int],
+    *,
+    workers: int,
+    out: Path | None,
+    cluster: str | None,
+) -> list[SeedResult]:
+    where = f"on {cluster}" if cluster else f"{min(workers, len(seeds))} worker(s)"
+    with _progress(console) as progress:
+        bar = progress.add_task(f"seeds ({where})", total=len(seeds))
+        try:
+            return sweep(
+                config,
+                seeds,
+                workers=workers,
+                out=out,
+                cluster=cluster,
+                on_result=lambda _r: progress.advance(bar),
+            )
+        except (ChaosConfigError, BinNodeError, ValueError) as exc:
+            raise UserError(str(exc), EXIT_BAD_INPUT) from None
+
+
+def _determinism(console: Console, config: ChaosConfig, seeds: list[int], workers: int) -> int:
+    """Print each seed's digests under two hash seeds; 0 when all agree, 1 otherwise."""
+    _run_checked(config)  # a bad config is one line here, not a failed rerun
+    with _progress(console) as progress:
+        bar = progress.add_task("determinism", total=len(seeds))
+        try:
+            results = check_determinism(
+                config, seeds, workers=workers, on_result=lambda _r: progress.advance(bar)
+            )
+        except RuntimeError as exc:
+            raise UserError(str(exc), 1) from None
+    table = Table(title=f"determinism: each seed under PYTHONHASHSEED={' and '.join(HASH_SEEDS)}")
+    for col in ("seed", *(f"digest (hash seed {h})" for h in HASH_SEEDS), "same"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(str(r.seed), *(d[:16] for d in r.digests), "yes" if r.deterministic else "NO")
+    console.print(table)
+    bad = [r.seed for r in results if not r.deterministic]
+    if bad:
+        console.print(
+            f"not deterministic: seed(s) {', '.join(map(str, bad))}; replay each twice with "
+            f"PYTHONHASHSEED set and compare: {config.command(bad[0])}",
+            highlight=False,
+            markup=False,
+        )
+        return 1
+    console.print(f"{len(results)}/{len(results)} seeds deterministic", highlight=False)
+    return 0
+
+
+def _run_checked(config: ChaosConfig) -> None:
+    try:
+        prepare_check(config)
+    except (ChaosConfigError, BinNodeError) as exc:
+        raise UserError(str(exc), EXIT_BAD_INPUT) from None

@@ -116,17 +116,23 @@ class ChaosOutcome:
 
 
 REAL_SOCKET_STORES = {
-    "etcd": "use memory, unsafe, a simulated store, or module:attr",
-    "raft": "run its member program in the simulator with --program "
-    "components.store.raft.member:main",
+    "etcd": "use memory, unsafe, raft, a simulated store, or module:attr",
 }
 """Registered stores that only run as real processes, each with the working alternative."""
+
+SIMULATED_PROGRAMS = {
+    "raft": "components.store.raft.member:main",
+}
+"""Stores whose registered factory runs real processes, but whose node program runs in the
+simulator: ``--store raft`` runs that program on every simulated node (what
+``--program components.store.raft.member:main`` does), not the multi-process cluster."""
 
 
 def simulated_stores() -> list[str]:
     """The `--store` names that run in virtual time: `unsafe` and the other registered ones."""
     names = registry.Registry().names("store")
-    return ["unsafe", *sorted(n for n in names if n not in REAL_SOCKET_STORES)]
+    runnable = {n for n in names if n not in REAL_SOCKET_STORES} | set(SIMULATED_PROGRAMS)
+    return ["unsafe", *sorted(runnable)]
 
 
 def build_system(config: ChaosConfig, *, log_dir: Path | None = None) -> System:
@@ -144,6 +150,9 @@ def build_system(config: ChaosConfig, *, log_dir: Path | None = None) -> System:
         return HostedSystem(_load_program(config.program), f"program {config.program}")
     if config.store == "unsafe":
         return PrimaryBackupSystem()
+    if config.store in SIMULATED_PROGRAMS:
+        target = SIMULATED_PROGRAMS[config.store]
+        return HostedSystem(_load_program(target), f"store {config.store} ({target})")
     if config.store in REAL_SOCKET_STORES:
         raise ChaosConfigError(
             f"store {config.store!r} talks to real servers over real sockets and cannot run in "
@@ -246,6 +255,11 @@ def _prepare(config: ChaosConfig, system: System | None, log_dir: Path | None) -
         build_system(config, log_dir=log_dir)  # fail fast on a bad store name
     link = LinkConfig(latency=Exponential(config.latency, minimum=config.latency / 10))
     return _Prepared(config, system, log_dir, link)
+
+
+def prepare_check(config: ChaosConfig) -> None:
+    """Raise `ChaosConfigError` when `config` cannot run, without running it."""
+    _prepare(config, None, None)
 
 
 def run_chaos(

@@ -77,3 +77,10 @@ class _DiskNoSync:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._disk, name)
+
+
+async def hash_ordered_leader(host: NodeHost) -> None:
+    """`durable_leader` after a start-up delay taken from `hash(name)`: string hashes depend
+    on PYTHONHASHSEED, so the run does not replay across interpreters (the bug to catch)."""
+    await host.sleep((hash(host.name) % 1000) / 1e5)
+    await durable_leader(host)

@@ -82,9 +82,9 @@ def test_seeds_prints_a_table_and_a_replay_per_failing_seed(capsys) -> None:
         (["--workload", "queue"], "unknown workload 'queue'"),
         (
             ["--store", "nosuch"],
-            "unknown store 'nosuch'; stores that run in the simulator: unsafe, memory",
+            "unknown store 'nosuch'; stores that run in the simulator: unsafe, memory, raft",
         ),
-        (["--store", "raft"], "--program components.store.raft.member:main"),
+        (["--store", "memory", "--bin", "node"], "--store and --bin each name the system"),
         (["--nemesis", "flood"], "flood"),
         (["--seeds", "9..3"], "--seeds range is empty"),
         (["--duration", "soon"], "--duration"),
