@@ -32,7 +32,7 @@ from fault_injection.checker import (
     check,
 )
 from fault_injection.maelstrom import BinNodeError, BinSystem
-from fault_injection.nemesis import Timeline, parse_nemesis, start_nemesis
+from fault_injection.nemesis import Composite, Nemesis, Timeline, parse_nemesis, start_nemesis
 from fault_injection.sim import (
     Exponential,
     LinkConfig,
@@ -43,7 +43,7 @@ from fault_injection.sim import (
     simulate,
 )
 from fault_injection.unsafe_store import PrimaryBackupSystem
-from fault_injection.workloads import ClientConfig, ClientPool, workload
+from fault_injection.workloads import ClientConfig, ClientPool, Workload, workload
 from kernel import registry
 from kernel.exception_groups import first_leaf
 
@@ -203,11 +203,13 @@ class _Prepared:
     system: System | None
     log_dir: Path | None
     link: LinkConfig
+    workload: Workload
+    nemesis: Nemesis | Composite
     last: tuple[System, ClientPool, HistoryWriter] | None = None
 
     async def scenario(self, world: World) -> Timeline:
         cfg = self.config
-        wl = workload(cfg.workload)
+        wl = self.workload
         sut = self.system if self.system is not None else build_system(cfg, log_dir=self.log_dir)
         serves_delete = isinstance(sut, StoreSystem) or getattr(sut, "serves_delete", False)
         if wl.needs_delete and not serves_delete:
@@ -232,11 +234,10 @@ class _Prepared:
             writer,
         )
         self.last = (sut, pool, writer)
-        nemesis = parse_nemesis(cfg.nemesis, interval=cfg.nemesis_interval)
         async with sut.open(world, nodes):
             for i in range(cfg.clients):
                 world.add_host(f"c{i + 1}", pool.program(i))
-            run = start_nemesis(world, nemesis, hosts=nodes)
+            run = start_nemesis(world, self.nemesis, hosts=nodes)
             await world.sleep(cfg.duration)
             run.heal_all()
             await pool.done.wait()
@@ -244,17 +245,23 @@ class _Prepared:
             return run.timeline
 
 
-def _prepare(config: ChaosConfig, system: System | None, log_dir: Path | None) -> _Prepared:
+def _prepare(
+    config: ChaosConfig,
+    system: System | None,
+    log_dir: Path | None,
+    custom_workload: Workload | None = None,
+    custom_nemesis: Nemesis | Composite | None = None,
+) -> _Prepared:
     _validate(config)
     try:
-        workload(config.workload)
-        parse_nemesis(config.nemesis, interval=config.nemesis_interval)
+        wl = custom_workload or workload(config.workload)
+        nemesis = custom_nemesis or parse_nemesis(config.nemesis, interval=config.nemesis_interval)
     except ValueError as exc:
         raise ChaosConfigError(str(exc)) from None
     if system is None:
         build_system(config, log_dir=log_dir)  # fail fast on a bad store name
     link = LinkConfig(latency=Exponential(config.latency, minimum=config.latency / 10))
-    return _Prepared(config, system, log_dir, link)
+    return _Prepared(config, system, log_dir, link, wl, nemesis)
 
 
 def prepare_check(config: ChaosConfig) -> None:
@@ -263,10 +270,19 @@ def prepare_check(config: ChaosConfig) -> None:
 
 
 def run_chaos(
-    config: ChaosConfig, *, system: System | None = None, log_dir: Path | None = None
+    config: ChaosConfig,
+    *,
+    system: System | None = None,
+    log_dir: Path | None = None,
+    custom_workload: Workload | None = None,
+    custom_nemesis: Nemesis | Composite | None = None,
 ) -> ChaosOutcome:
-    """Run `config` once (its seed) and check the history; raises `ChaosConfigError` early."""
-    prep = _prepare(config, system, log_dir)
+    """Run `config` once (its seed) and check the history; raises `ChaosConfigError` early.
+
+    `custom_workload` and `custom_nemesis` replace the ones `config` names (a lab's own
+    workload or fault schedule); the replay command then only names the config's.
+    """
+    prep = _prepare(config, system, log_dir, custom_workload, custom_nemesis)
     try:
         sim = simulate(prep.scenario, seed=config.seed, link=prep.link)
     except* (ChaosConfigError, BinNodeError) as group:
@@ -277,7 +293,7 @@ def run_chaos(
     for w in timeline.windows():
         writer.annotate(w.fault, w.start, w.stop, " ".join(w.targets))
     history = writer.history()
-    result = check(history, workload(config.workload).model(), timeout=config.check_timeout)
+    result = check(history, prep.workload.model(), timeout=config.check_timeout)
     return ChaosOutcome(
         config,
         history,
