@@ -216,6 +216,11 @@ class SimStream(trio.abc.Stream):
     def remote(self) -> Address:
         return self._conn.remote
 
+    def is_readable(self) -> bool:
+        """Whether `receive_some` would return at once (data, end of stream or a reset)."""
+        conn = self._conn
+        return bool(conn.inbox) or conn.eof or conn.reset
+
     def _check(self) -> None:
         if self._conn.reset:
             raise NetResetError(f"connection {self.local} -> {self.remote} reset")
