@@ -37,8 +37,11 @@ def _deadline(timeout: float | None, error: type[Exception], what: str) -> Itera
 
 
 def stream_is_readable(stream: trio.abc.Stream) -> bool:
-    """Whether a read would return at once (data, EOF or a reset): an idle pooled connection
-    that is readable was closed by the server and must not carry the next request."""
+    """Whether a read would return at once (data, EOF or a reset).
+
+    An idle pooled connection that is readable was closed by the server: it must not carry
+    the next request.
+    """
     if isinstance(stream, trio.SSLStream):
         return stream_is_readable(stream.transport_stream)
     probe = getattr(stream, "is_readable", None)
@@ -60,7 +63,9 @@ class EnvNetworkStream(httpcore.AsyncNetworkStream):
             try:
                 return bytes(await self._stream.receive_some(max_bytes))
             except _BROKEN as err:
-                raise httpcore.ReadError(f"connection to {_show(self._server)} lost: {err}") from err
+                raise httpcore.ReadError(
+                    f"connection to {_show(self._server)} lost: {err}"
+                ) from err
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
@@ -69,7 +74,9 @@ class EnvNetworkStream(httpcore.AsyncNetworkStream):
             try:
                 await self._stream.send_all(buffer)
             except _BROKEN as err:
-                raise httpcore.WriteError(f"connection to {_show(self._server)} lost: {err}") from err
+                raise httpcore.WriteError(
+                    f"connection to {_show(self._server)} lost: {err}"
+                ) from err
 
     async def aclose(self) -> None:
         await trio.aclose_forcefully(self._stream)
@@ -98,7 +105,7 @@ class EnvNetworkStream(httpcore.AsyncNetworkStream):
         if info == "server_addr":
             return self._server
         if info == "ssl_object" and isinstance(self._stream, trio.SSLStream):
-            return self._stream._ssl_object  # noqa: SLF001 - what httpcore's own trio backend returns
+            return self._stream._ssl_object  # what httpcore's own trio backend returns
         return None
 
 
@@ -116,8 +123,8 @@ class EnvNetworkBackend(httpcore.AsyncNetworkBackend):
         host: str,
         port: int,
         timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
+        local_address: str | None = None,  # noqa: ARG002 - httpcore's signature
+        socket_options: Iterable[Any] | None = None,  # noqa: ARG002 - no options on Env.net
     ) -> httpcore.AsyncNetworkStream:
         limit = DEFAULT_CONNECT_TIMEOUT if timeout is None else timeout
         try:
@@ -131,7 +138,10 @@ class EnvNetworkBackend(httpcore.AsyncNetworkBackend):
         return EnvNetworkStream(stream, (host, port))
 
     async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ARG002 - httpcore's signature
+        socket_options: Iterable[Any] | None = None,  # noqa: ARG002
     ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError(f"Env.net has no Unix sockets (asked for {path})")
 
