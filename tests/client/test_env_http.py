@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
+from functools import partial
 
 import pytest
 import trio
@@ -19,8 +20,10 @@ from components.apiserver.serving import open_http_server, serve_http
 from kernel.api.errors import NotFound
 from kernel.client import APIConnectionError
 from kernel.client.env_http import open_env_http_client
+from kernel.client.tls import client_context, server_context
 from kernel.env import RealEnv, open_real_env
 from kernel.objects import ConfigMap, from_dict
+from kernel.pki import issue, new_ca
 from kernel.registry import load
 
 
@@ -81,3 +84,23 @@ async def test_a_refused_connect_fails_definitely_then_the_next_server_answers(
             assert (await client.get(ConfigMap, "b")).metadata.name == "b"
         assert env.records[-1][1:] == ("api-failover", (dead[7:], url[7:]))
     probe.close()
+
+
+async def test_https_over_env_net_streams_verifies_the_server(
+    env: RealEnv, server: APIServer
+) -> None:
+    ca = new_ca()
+    leaf = issue(ca, "kube-apiserver", hosts=["127.0.0.1"], client=False)
+    context = server_context(ca.cert_pem, leaf.cert_pem, leaf.key_pem, require_client_cert=False)
+    async with trio.open_nursery() as nursery:
+        url = await nursery.start(partial(serve_http, ssl_context=context), server)
+        assert url.startswith("https://")
+        trusted = client_context(ca.cert_pem)
+        async with open_env_http_client(env, url, ssl_context=trusted) as client:
+            await client.create(_config_map("tls"))
+            assert (await client.get(ConfigMap, "tls")).metadata.name == "tls"
+        async with open_env_http_client(env, url, ssl_context=client_context()) as stranger:
+            with pytest.raises(APIConnectionError) as caught:  # the system roots do not know it
+                await stranger.get(ConfigMap, "tls")
+            assert caught.value.definite
+        nursery.cancel_scope.cancel()

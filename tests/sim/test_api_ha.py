@@ -22,6 +22,7 @@ from kernel.api.errors import AlreadyExists
 from kernel.client import APIConnectionError, HTTPClient
 from kernel.client.env_http import open_env_http_client
 from kernel.client.leader_election import LeaderElector
+from kernel.env import EnvTimers
 from kernel.informer import Informer
 from kernel.objects import ConfigMap, Lease, parse_time
 from tests.sim.api_world import API_URLS, add_api_hosts, add_client_host, config_map, open_store
@@ -50,15 +51,24 @@ class Sample:
 async def _elect(env: SimEnv, identity: str, electors: dict[str, LeaderElector]) -> None:
     async with open_env_http_client(env, API_URLS[0], timeout=5, connect_timeout=5) as client:
         elector = LeaderElector(
-            client, LEASE, identity, lease_duration=15, renew_deadline=10, retry_period=2
+            client,
+            LEASE,
+            identity,
+            lease_duration=15,
+            renew_deadline=10,
+            retry_period=2,
+            clock=env.clock,
+            timers=EnvTimers(env),
         )
-        elector.clock = env.clock
         electors[identity] = elector
         await elector.run()
 
 
-def _lease_run(candidates: tuple[str, ...], seed: int = SEED) -> list[Sample]:
-    """Candidates on hosts of their own; the first is cut off from PARTITION_AT to HEAL_AT."""
+def _lease_run(
+    candidates: tuple[str, ...], seed: int = SEED, fault: str = "partition"
+) -> list[Sample]:
+    """Candidates on hosts of their own; the first is partitioned (or paused) from
+    PARTITION_AT to HEAL_AT."""
     samples: list[Sample] = []
     electors: dict[str, LeaderElector] = {}
 
@@ -94,9 +104,15 @@ def _lease_run(candidates: tuple[str, ...], seed: int = SEED) -> list[Sample]:
                     world, identity, index, lambda env, i=identity: _elect(env, i, electors)
                 )
             await world.sleep(PARTITION_AT - world.now())
-            part = world.net.partition(isolate(candidates[0], world.host_names))
+            if fault == "pause":
+                world.pause(candidates[0])
+            else:
+                part = world.net.partition(isolate(candidates[0], world.host_names))
             await world.sleep(HEAL_AT - world.now())
-            world.net.unpartition(part)
+            if fault == "pause":
+                world.resume(candidates[0])
+            else:
+                world.net.unpartition(part)
             await world.sleep(END - world.now())
 
     simulate(scenario, seed=seed)
@@ -134,6 +150,18 @@ def test_another_candidate_takes_the_lease_of_a_partitioned_holder() -> None:
     assert {(s.holder, s.leaders, s.transitions) for s in after} == {("b", ("b",), 1)}
 
 
+def test_a_paused_leader_steps_down_on_resume_and_the_other_keeps_the_lease() -> None:
+    samples = _lease_run(("a", "b"), fault="pause")
+    assert {s.holder for s in _during(samples, 10, PARTITION_AT)} == {"a"}
+    # a frozen process cannot act on its stale belief; outside the pause there is one leader
+    awake = [s for s in samples if not PARTITION_AT <= s.t < HEAL_AT + 1]
+    assert all(len(s.leaders) <= 1 for s in awake), "two leaders at once"
+    takeover = next(s for s in samples if s.holder == "b")
+    assert PARTITION_AT + 15 <= takeover.t <= PARTITION_AT + 15 + 2 * 2 + 2
+    after = _during(samples, HEAL_AT + 1, END)
+    assert {(s.holder, s.leaders) for s in after} == {("b", ("b",))}
+
+
 KILL_AT, WRITES = 10.0, 30
 
 
@@ -157,7 +185,7 @@ def _failover_run(seed: int = SEED) -> FailoverOutcome:
         async with open_env_http_client(
             env, list(API_URLS), timeout=5, connect_timeout=5
         ) as client:
-            informer = Informer(client, ConfigMap, "default")
+            informer = Informer(client, ConfigMap, "default", timers=EnvTimers(env))
             async with trio.open_nursery() as nursery:
                 await nursery.start(informer.run)
                 for i in range(WRITES):
