@@ -9,7 +9,8 @@ pauses apply to component traffic too. Semantics (docs/interfaces/env.md):
 * data: segments carry sequence numbers, are acknowledged cumulatively and retransmitted every
   `RTO` s; loss only delays. If no acknowledgement progresses for `RESET_AFTER` s (a partition
   that lasts), the connection resets: both ends' reads and writes raise `NetResetError`.
-* keepalive: an idle connection probes its peer every `KEEPALIVE` s; a peer that no longer
+* keepalive: a connection idle for `KEEPALIVE` s probes its peer every `KEEPALIVE_INTERVAL`
+  s until it hears from it; a peer that no longer
   knows the connection answers RST, and one that stays silent for `KEEPALIVE` + `RESET_AFTER`
   s resets it (an idle stream across a lasting partition, or to a vanished host, ends).
 * a crashed host sends RST for each of its connections (as a killed process's kernel does);
@@ -44,6 +45,8 @@ KEEPALIVE = 15.0
 """Seconds of silence after which an open connection sends a keepalive probe (Go's default
 dialer keepalive, which Kubernetes clients use); a connection that hears nothing from its peer
 for `KEEPALIVE` + `RESET_AFTER` resets, so an idle watch across a lasting partition ends."""
+KEEPALIVE_INTERVAL = 1.0
+"""Seconds between keepalive probes once a connection is idle, until one is answered."""
 SEGMENT = 65536
 
 
@@ -163,10 +166,10 @@ class _Conn:
         self.send_packet(kind, seq, data)
         self.arm()
 
-    def start_keepalive(self) -> None:
-        """Probe the peer while the connection is idle (see `KEEPALIVE`)."""
+    def start_keepalive(self, delay: float = KEEPALIVE) -> None:
+        """Check on the peer after `delay` (see `KEEPALIVE`)."""
         if self.keepalive_timer is None:
-            self.keepalive_timer = self.stack.proc.call_later(KEEPALIVE, self.keepalive)
+            self.keepalive_timer = self.stack.proc.call_later(delay, self.keepalive)
 
     def keepalive(self) -> None:
         self.keepalive_timer = None
@@ -176,10 +179,11 @@ class _Conn:
         if silent >= KEEPALIVE + RESET_AFTER:
             self.send_packet("rst")
             self.do_reset()
-            return
-        if silent >= KEEPALIVE:
+        elif silent >= KEEPALIVE:  # idle: probe, and again every interval until answered
             self.send_packet("probe", self.expected)
-        self.start_keepalive()
+            self.start_keepalive(KEEPALIVE_INTERVAL)
+        else:  # heard lately: look again when it will have been idle for KEEPALIVE
+            self.start_keepalive(max(KEEPALIVE - silent, KEEPALIVE_INTERVAL))
 
     def arm(self) -> None:
         if self.timer is None and self.unacked:
