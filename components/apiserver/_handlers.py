@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -256,7 +257,8 @@ def _error_line(err: StatusError) -> bytes:
 async def _until_disconnect(
     responder: Responder, scope: trio.CancelScope, gone: trio.Event
 ) -> None:
-    await responder.wait_disconnect()
+    with suppress(trio.BrokenResourceError):  # a reset is a disconnect too
+        await responder.wait_disconnect()
     gone.set()
     scope.cancel()
 

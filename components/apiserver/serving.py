@@ -340,13 +340,17 @@ class HTTPServer:
                 await trio.sleep(0.1)
                 continue
             if len(self._connections) >= self.limits.max_connections:
-                self._refuse_connection(stream)
+                if not self._refuse_connection(stream):  # no socket (an Env.net stream)
+                    nursery.start_soon(trio.aclose_forcefully, stream)
                 continue
             self._at_limit = False
             nursery.start_soon(self._connection, stream)
 
-    def _refuse_connection(self, stream: trio.abc.Stream) -> None:
-        """Close a connection past the limit at once (no task, no read): the client sees EOF."""
+    def _refuse_connection(self, stream: trio.abc.Stream) -> bool:
+        """Close a connection past the limit at once (no task, no read): the client sees EOF.
+
+        False when the stream has no socket to close (the caller closes it then).
+        """
         if not self._at_limit:
             self._at_limit = True
             log.warning(
@@ -354,8 +358,12 @@ class HTTPServer:
                 len(self._connections),
             )
         raw = stream.transport_stream if isinstance(stream, trio.SSLStream) else stream
+        sock = getattr(raw, "socket", None)
+        if sock is None:
+            return False
         with suppress(OSError):
-            raw.socket.close()  # type: ignore[attr-defined]
+            sock.close()
+        return True
 
     async def _connection(self, stream: trio.abc.Stream) -> None:
         conn = _Connection(stream, limits=self.limits)

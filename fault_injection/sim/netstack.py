@@ -9,6 +9,10 @@ pauses apply to component traffic too. Semantics (docs/interfaces/env.md):
 * data: segments carry sequence numbers, are acknowledged cumulatively and retransmitted every
   `RTO` s; loss only delays. If no acknowledgement progresses for `RESET_AFTER` s (a partition
   that lasts), the connection resets: both ends' reads and writes raise `NetResetError`.
+* keepalive: a connection idle for `KEEPALIVE` s probes its peer every `KEEPALIVE_INTERVAL`
+  s until it hears from it; a peer that no longer
+  knows the connection answers RST, and one that stays silent for `KEEPALIVE` + `RESET_AFTER`
+  s resets it (an idle stream across a lasting partition, or to a vanished host, ends).
 * a crashed host sends RST for each of its connections (as a killed process's kernel does);
   a rebooted host answers RST to segments of connections it no longer knows.
 * UDP: one datagram per `send_to`, lost or delivered as the link decides.
@@ -37,6 +41,12 @@ if TYPE_CHECKING:
 SYN_RETRY = 1.0
 RTO = 0.2
 RESET_AFTER = 15.0
+KEEPALIVE = 15.0
+"""Seconds of silence after which an open connection sends a keepalive probe (Go's default
+dialer keepalive, which Kubernetes clients use); a connection that hears nothing from its peer
+for `KEEPALIVE` + `RESET_AFTER` resets, so an idle watch across a lasting partition ends."""
+KEEPALIVE_INTERVAL = 1.0
+"""Seconds between keepalive probes once a connection is idle, until one is answered."""
 SEGMENT = 65536
 
 
@@ -48,7 +58,7 @@ class Packet(NamedTuple):
     src: Address
     dst: Address
     kind: str
-    """tcp: syn, synack, rst, data, ack, fin; udp: data."""
+    """tcp: syn, synack, rst, data, ack, fin, probe (keepalive); udp: data."""
     conn: int
     """Connection id (the connecting side's), 0 for udp."""
     seq: int
@@ -131,7 +141,9 @@ class _Conn:
         self.readable = trio.Event()
         self.fin_seq: int | None = None
         self.last_progress = stack.proc.now()
+        self.last_heard = self.last_progress
         self.timer: Any = None
+        self.keepalive_timer: Any = None
 
     def send_packet(self, kind: str, seq: int = 0, data: bytes = b"") -> None:
         self.stack.net.send(
@@ -154,6 +166,25 @@ class _Conn:
         self.send_packet(kind, seq, data)
         self.arm()
 
+    def start_keepalive(self, delay: float = KEEPALIVE) -> None:
+        """Check on the peer after `delay` (see `KEEPALIVE`)."""
+        if self.keepalive_timer is None:
+            self.keepalive_timer = self.stack.proc.call_later(delay, self.keepalive)
+
+    def keepalive(self) -> None:
+        self.keepalive_timer = None
+        if self.reset or self.closed_local:
+            return
+        silent = self.stack.proc.now() - self.last_heard
+        if silent >= KEEPALIVE + RESET_AFTER:
+            self.send_packet("rst")
+            self.do_reset()
+        elif silent >= KEEPALIVE:  # idle: probe, and again every interval until answered
+            self.send_packet("probe", self.expected)
+            self.start_keepalive(KEEPALIVE_INTERVAL)
+        else:  # heard lately: look again when it will have been idle for KEEPALIVE
+            self.start_keepalive(max(KEEPALIVE - silent, KEEPALIVE_INTERVAL))
+
     def arm(self) -> None:
         if self.timer is None and self.unacked:
             self.timer = self.stack.proc.call_later(RTO, self.retransmit)
@@ -173,7 +204,10 @@ class _Conn:
         self.arm()
 
     def on_packet(self, p: Packet) -> None:
-        if p.kind == "syn":
+        self.last_heard = self.stack.proc.now()
+        if p.kind == "probe":
+            self.send_packet("ack", self.expected)
+        elif p.kind == "syn":
             self.send_packet("synack")  # our SYN-ACK was lost: the peer retried
         elif p.kind == "rst":
             self.refused = not self.established.is_set()
@@ -181,6 +215,7 @@ class _Conn:
         elif p.kind == "synack":
             self.last_progress = self.stack.proc.now()
             self.established.set()
+            self.start_keepalive()
         elif p.kind == "ack":
             if p.seq > self.acked:
                 self.acked = p.seq
@@ -215,6 +250,11 @@ class SimStream(trio.abc.Stream):
     @property
     def remote(self) -> Address:
         return self._conn.remote
+
+    def is_readable(self) -> bool:
+        """Whether `receive_some` would return at once (data, end of stream or a reset)."""
+        conn = self._conn
+        return bool(conn.inbox) or conn.eof or conn.reset
 
     def _check(self) -> None:
         if self._conn.reset:
@@ -415,6 +455,7 @@ class SimNetStack:
                 return
             conn = _Conn(self, p.dst, p.src, p.conn)
             conn.established.set()
+            conn.start_keepalive()
             self.conns[key] = conn
             conn.send_packet("synack")
             listener.offer(SimStream(conn))

@@ -37,11 +37,15 @@ async def open_http_client(
     url: str,
     *,
     token: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
     max_connections: int = 100,
     ssl_context: ssl.SSLContext | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[HTTPClient]:
-    """Open a client for the server at `url` for the duration of the block."""
+    """Open a client for the server at `url` for the duration of the block.
+
+    `transport` replaces httpx's socket transport (``env_http``: connections over `Env.net`).
+    """
     headers = {"accept": "application/json"}
     if token:
         headers["authorization"] = f"Bearer {token}"
@@ -55,6 +59,7 @@ async def open_http_client(
         limits=limits,
         trust_env=False,
         verify=ssl_context if ssl_context is not None else True,
+        transport=transport,
     ) as http:
         yield HTTPClient(http)
 

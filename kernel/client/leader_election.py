@@ -4,12 +4,17 @@ Every candidate tries, each `retry_period`, to create the Lease or, when it hold
 its ``renewTime``; a candidate takes over a Lease whose holder has not renewed it for
 ``leaseDurationSeconds`` (measured on the candidate's own clock from when it last saw the
 Lease change, so clocks need not agree). A leader that cannot renew for `renew_deadline`
-steps down. Optimistic concurrency on the Lease's resourceVersion means two candidates never
-both win one round. Waiting uses trio's clock, so a MockClock runs elections in virtual time.
+steps down, then at the latest: a renewal still hanging at that moment (a partition, a paused
+server) is abandoned, so with ``renew_deadline < lease_duration`` the old leader has stepped
+down before any other candidate can take the Lease. Optimistic concurrency on the Lease's
+resourceVersion means two candidates never both win one round. Waits and elapsed times run on
+the injected `timers` (``EnvTimers(env)`` in a component; trio's clock by default), so an
+election runs in virtual time in the simulator and honours its pauses.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import attrs
@@ -20,7 +25,7 @@ from kernel.api.requests import Target
 from kernel.client._typed import resource_of
 from kernel.client.protocol import Client
 from kernel.client.types import APIConnectionError
-from kernel.clock import Clock, TrioClock
+from kernel.clock import TRIO_TIMERS, Clock, Timers, TrioClock
 from kernel.objects import Lease, format_micro_time
 
 
@@ -37,11 +42,13 @@ class LeaderElector:
     retry_period: float = 2.0
     clock: Clock = attrs.field(factory=TrioClock)
     """Source of the Lease's acquire and renew timestamps."""
+    timers: Timers = TRIO_TIMERS
+    """What retries wait on and elapsed times are measured with (``EnvTimers(env)``)."""
     is_leader: bool = False
     transitions: int = 0
     """How often this candidate became leader."""
     _observed: tuple[str, float] = ("", 0.0)
-    """(resourceVersion of the Lease last seen, trio time it was first seen)."""
+    """(resourceVersion of the Lease last seen, `timers` time it was first seen)."""
     _last_renew: float = 0.0
 
     def _target(self) -> Target:
@@ -52,23 +59,29 @@ class LeaderElector:
         try:
             while True:
                 await self.try_acquire_or_renew()
-                await trio.sleep(self.retry_period)
+                await self.timers.sleep(self.retry_period)
         finally:
             self.is_leader = False
 
     async def try_acquire_or_renew(self) -> bool:
         """One round: True when this candidate holds the Lease afterwards."""
-        now = trio.current_time()
-        try:
-            won = await self._round(now)
-        except (StatusError, APIConnectionError):  # lost the race, or the server is unreachable
-            won = False
-        if won:
+        now = self.timers.now()
+        won = False
+        # a leader's round may not outlast its renew deadline: then it steps down on time
+        left = self._last_renew + self.renew_deadline - now if self.is_leader else math.inf
+        with trio.move_on_after(max(0.0, left)) as deadline:
+            try:
+                won = await self._round(now)
+            except (StatusError, APIConnectionError):  # lost the race, or unreachable
+                won = False
+        if won and not deadline.cancelled_caught:
             if not self.is_leader:
                 self.transitions += 1
             self.is_leader = True
             self._last_renew = now
-        elif self.is_leader and now - self._last_renew >= self.renew_deadline:
+        elif self.is_leader and (
+            deadline.cancelled_caught or self.timers.now() - self._last_renew >= self.renew_deadline
+        ):
             self.is_leader = False  # missed renewals for renew_deadline: step down
         return self.is_leader
 

@@ -18,13 +18,14 @@ from kernel.env._protocols import (
 )
 from kernel.env._real import RealEnv, RealNetStack, open_real_env
 from kernel.env._rng import RngTree, rng_for, rng_path
-from kernel.env._timers import TimerHandle, TimerQueue
+from kernel.env._timers import EnvTimers, TimerHandle, TimerQueue
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "Address",
     "Cancellable",
     "Env",
+    "EnvTimers",
     "NetRefusedError",
     "NetResetError",
     "NetStack",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import trio
 
@@ -64,4 +64,32 @@ class TimerQueue:
                 await self._wake.wait()
 
 
-__all__ = ["TimerHandle", "TimerQueue"]
+class EnvTimers:
+    """An `Env`'s monotonic clock and sleep as a `kernel.clock.Timers`.
+
+    Informers, work queues, the controller runner and the leader elector take `Timers`; give
+    them ``EnvTimers(env)`` so they wait in the Env's time (virtual in the simulator, where a
+    paused host's sleeps also wait for the resume).
+    """
+
+    __slots__ = ("env",)
+
+    def __init__(self, env: _MonotonicEnv) -> None:
+        self.env = env
+
+    def now(self) -> float:
+        return self.env.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await self.env.sleep(max(0.0, seconds))
+
+
+class _MonotonicEnv(Protocol):
+    """The part of `Env` that `EnvTimers` uses."""
+
+    def monotonic(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+__all__ = ["EnvTimers", "TimerHandle", "TimerQueue"]
