@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -92,3 +93,18 @@ async def mark_ready(client: InProcessClient, pod: Pod, wall: VirtualWall, node:
         ),
     )
     return await client.update_status(attrs.evolve(pod, status=status))
+
+
+async def fake_kubelet(client: InProcessClient, wall: VirtualWall, delay: float = 2.0) -> None:
+    """Marks every pod Running and Ready `delay` seconds after it appears (no real node)."""
+    seen: dict[str, float] = {}
+    while True:
+        for pod in (await client.list(Pod, None)).items:
+            uid = pod.metadata.uid or ""
+            if pod.metadata.deletion_timestamp is not None or pod.status.phase == "Running":
+                continue
+            first = seen.setdefault(uid, trio.current_time())
+            if trio.current_time() - first >= delay:
+                with contextlib.suppress(Exception):
+                    await mark_ready(client, pod, wall)
+        await trio.sleep(0.5)
