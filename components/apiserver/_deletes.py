@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from components.apiserver import service_allocation
 from components.apiserver._writes import UPDATE_ATTEMPTS, Reader, deletable
 from components.apiserver.admission import AdmissionRequest
 from components.apiserver.auth import UserInfo
@@ -149,7 +150,8 @@ async def delete_object(
             if deletable(plan):
                 if options.dry_run:
                     return _gone_response(info, current), True
-                last = await server.storage.delete(rk, ns, name, rv, current)
+                freed = service_allocation.release(info, current)
+                last = await server.storage.delete(rk, ns, name, rv, current, freed)
                 return _gone_response(info, last), True
             if same_content(plan, current) or options.dry_run:
                 return plan, False

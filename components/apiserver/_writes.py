@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from components.apiserver import service_allocation
 from components.apiserver.admission import AdmissionRequest, Operation
 from components.apiserver.auth import UserInfo
 from components.apiserver.patch import apply_patch
-from components.apiserver.storage import Obj
+from components.apiserver.storage import ClaimLostError, Obj
 from components.apiserver.strategy import (
     CREATE_ON_UPDATE,
     after_update_admission,
@@ -159,12 +160,16 @@ async def create_object(
         if dry_run:  # the write is skipped, its name check is not (as Kubernetes' dry run)
             taken = await server.storage.try_get(server.key(info), target.namespace, name)
             if taken is None:
-                return final
+                return await service_allocation.create_claiming(
+                    server, info, server.key(info), target.namespace, name, final, dry_run=True
+                )
             if not generated:
                 raise AlreadyExists.new(info.plural, info.group, name)
             continue
         try:
-            return await server.storage.create(server.key(info), target.namespace, name, final)
+            return await service_allocation.create_claiming(
+                server, info, server.key(info), target.namespace, name, final
+            )
         except AlreadyExists:
             if not generated:
                 raise
@@ -236,6 +241,8 @@ async def guaranteed_update(
             )
         candidate = transform(current)
         new = prepare_for_update(info, candidate, current, target.subresource)
+        if info.plural == "services" and not target.subresource:
+            service_allocation.keep_allocated(new, current)
         carry_server_meta(new, current)
         _check_finalizers(info, new, current)
         final = new
@@ -246,14 +253,24 @@ async def guaranteed_update(
         carry_server_meta(final, current)
         rv = current["metadata"]["resourceVersion"]
         meta(final)["resourceVersion"] = rv
+        gone = deletable(final)
+        claims = (
+            service_allocation.release(info, current)
+            if gone
+            else await service_allocation.plan(server, info, final, current)
+        )
         if same_content(final, current) or dry_run:
             return final
         try:
-            if deletable(final):
+            if gone:
                 return await server.storage.delete(
-                    rk, target.namespace, target.name, int(rv), final
+                    rk, target.namespace, target.name, int(rv), final, claims
                 )
-            return await server.storage.update(rk, target.namespace, target.name, final, int(rv))
+            return await server.storage.update(
+                rk, target.namespace, target.name, final, int(rv), claims
+            )
+        except ClaimLostError:
+            continue
         except Conflict:
             if pinned:
                 raise

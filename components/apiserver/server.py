@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from components.apiserver import _deletes, _subresources, _writes
+from components.apiserver import _deletes, _subresources, _writes, service_allocation
 from components.apiserver.admission import AdmissionChain, default_chain
 from components.apiserver.auth import (
     ADMIN_USER,
@@ -84,6 +84,10 @@ class APIServer:
     """Shared watches for the HTTP front end (running while `serving` serves this server)."""
     watch_limits: WatchLimits = attrs.field(factory=WatchLimits)
     """Concurrent-watch bounds per user and overall (429 with Retry-After beyond them)."""
+    service_ranges: service_allocation.ServiceRanges = attrs.field(
+        factory=service_allocation.ServiceRanges
+    )
+    """Where Service cluster IPs and node ports come from (the cluster's service_cidr)."""
 
     def __attrs_post_init__(self) -> None:
         self.storage = Storage(self.store)
@@ -96,13 +100,22 @@ class APIServer:
     # ------------------------------------------------------------------ lifecycle and auth
 
     async def start(self) -> None:
-        """Create the system namespaces if missing (safe on every instance, every start)."""
+        """Create the system namespaces and the `kubernetes` Service if missing (idempotent)."""
         ns = self.catalog.by_plural("namespaces")
         assert ns is not None
         for name in SYSTEM_NAMESPACES:
             body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
             with suppress(AlreadyExists):
                 await _writes.create_object(self, ADMIN_USER, Target(ns, "", name), body)
+        services = self.catalog.by_plural("services")
+        if services is not None:  # the `kubernetes` Service, with the range's first address
+            with suppress(AlreadyExists):
+                await _writes.create_object(
+                    self,
+                    ADMIN_USER,
+                    Target(services, "default", ""),
+                    service_allocation.kubernetes_service(),
+                )
 
     async def authenticate(self, headers: Mapping[str, str]) -> UserInfo:
         """The user behind these (lower-case) headers; 401 Unauthorized when none."""

@@ -80,6 +80,26 @@ def encode(obj: Obj) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+@attrs.frozen
+class Claims:
+    """Extra keys a write claims or frees in the same txn (service IPs, node ports).
+
+    `compares` guard the claimed keys (``create_revision == 0``: nobody holds them yet),
+    `ops` write or delete them; the object's own guard and write come first in the txn.
+    """
+
+    compares: tuple[Compare, ...] = ()
+    ops: tuple[PutOp | DeleteOp, ...] = ()
+
+
+NO_CLAIMS = Claims()
+"""A write that claims nothing beside its object."""
+
+
+class ClaimLostError(Exception):
+    """The object's guard held but a claimed key was taken meanwhile (retry with a new claim)."""
+
+
 def decode(kv: KeyValue, revision: int | None = None) -> Obj:
     """Deserialize a stored object and stamp its resourceVersion (`revision` overrides)."""
     obj = json.loads(kv.value)
@@ -130,46 +150,75 @@ class Storage:
             res = await self.store.range(rk.key(namespace, name))
         return decode(res.kvs[0]) if res.kvs else None
 
-    async def create(self, rk: ResourceKey, namespace: str, name: str, obj: Obj) -> Obj:
-        """Write a new object; AlreadyExists when the name is taken."""
+    async def create(
+        self, rk: ResourceKey, namespace: str, name: str, obj: Obj, claims: Claims = NO_CLAIMS
+    ) -> Obj:
+        """Write a new object; AlreadyExists if the name is taken, ClaimLostError if a claim is."""
         key = rk.key(namespace, name)
         with store_errors():
             res = await self.store.txn(
-                [Compare(key, "create_revision", "=", 0)], [PutOp(key, encode(obj))]
+                [Compare(key, "create_revision", "=", 0), *claims.compares],
+                [PutOp(key, encode(obj)), *claims.ops],
             )
         if not res.succeeded:
+            if claims.compares and await self.try_get(rk, namespace, name) is None:
+                raise ClaimLostError(name)
             raise AlreadyExists.new(rk.plural, rk.group, name)
         return _stamped(obj, res.revision)
 
-    async def update(
-        self, rk: ResourceKey, namespace: str, name: str, obj: Obj, expected: int
+    async def update(  # noqa: PLR0917 - the generic write plus its claims
+        self,
+        rk: ResourceKey,
+        namespace: str,
+        name: str,
+        obj: Obj,
+        expected: int,
+        claims: Claims = NO_CLAIMS,
     ) -> Obj:
         """Replace an object if its mod_revision is still `expected`; else Conflict/NotFound."""
         key = rk.key(namespace, name)
         with store_errors():
             res = await self.store.txn(
-                [Compare(key, "mod_revision", "=", expected)], [PutOp(key, encode(obj))]
+                [Compare(key, "mod_revision", "=", expected), *claims.compares],
+                [PutOp(key, encode(obj)), *claims.ops],
             )
         if not res.succeeded:
-            await self._explain_failure(rk, namespace, name)
+            await self._explain_failure(rk, namespace, name, expected, claims)
         return _stamped(obj, res.revision)
 
-    async def delete(
-        self, rk: ResourceKey, namespace: str, name: str, expected: int, last: Obj
+    async def delete(  # noqa: PLR0917 - the generic write plus its claims
+        self,
+        rk: ResourceKey,
+        namespace: str,
+        name: str,
+        expected: int,
+        last: Obj,
+        claims: Claims = NO_CLAIMS,
     ) -> Obj:
         """Remove an object if its mod_revision is still `expected`; returns its last state."""
         key = rk.key(namespace, name)
         with store_errors():
             res = await self.store.txn(
-                [Compare(key, "mod_revision", "=", expected)], [DeleteOp(key)]
+                [Compare(key, "mod_revision", "=", expected), *claims.compares],
+                [DeleteOp(key), *claims.ops],
             )
         if not res.succeeded:
-            await self._explain_failure(rk, namespace, name)
+            await self._explain_failure(rk, namespace, name, expected, claims)
         return _stamped(last, res.revision)
 
-    async def _explain_failure(self, rk: ResourceKey, namespace: str, name: str) -> None:
-        if await self.try_get(rk, namespace, name) is None:
+    async def _explain_failure(
+        self,
+        rk: ResourceKey,
+        namespace: str,
+        name: str,
+        expected: int = 0,
+        claims: Claims = NO_CLAIMS,
+    ) -> None:
+        current = await self.try_get(rk, namespace, name)
+        if current is None:
             raise NotFound.new(rk.plural, rk.group, name)
+        if claims.compares and int(current["metadata"]["resourceVersion"]) == expected:
+            raise ClaimLostError(name)
         raise Conflict.new(rk.plural, rk.group, name, CONFLICT_MODIFIED)
 
     async def range(
@@ -214,4 +263,15 @@ def _stamped(obj: Obj, revision: int) -> Obj:
     return {**obj, "metadata": meta}
 
 
-__all__ = ["REGISTRY_PREFIX", "Obj", "ResourceKey", "Storage", "decode", "encode", "store_errors"]
+__all__ = [
+    "NO_CLAIMS",
+    "REGISTRY_PREFIX",
+    "ClaimLostError",
+    "Claims",
+    "Obj",
+    "ResourceKey",
+    "Storage",
+    "decode",
+    "encode",
+    "store_errors",
+]

@@ -39,6 +39,7 @@ from components.apiserver.sa_tokens import (
     store_uid_lookup,
 )
 from components.apiserver.server import APIServer
+from components.apiserver.service_allocation import ServiceRanges
 from components.apiserver.serving import AddressInUseError, serve_http
 from components.apiserver.storage import Storage
 from components.apiserver.tokens import (
@@ -185,7 +186,12 @@ async def run_up(opts: UpOptions, say: Callable[[str], None] = _say) -> None:
             authenticator = X509Authenticator(
                 TokenAuthenticator(entries, service_accounts=accounts)
             )
-            server = APIServer(store, authenticator=authenticator, authorizer=authorizer)
+            server = APIServer(
+                store,
+                authenticator=authenticator,
+                authorizer=authorizer,
+                service_ranges=ServiceRanges.from_settings(opts.cluster),
+            )
             await server.start()
             await ensure_bootstrap_policy(server)
             await _serve(server, opts, state_dir, tokens, say)

@@ -49,6 +49,7 @@ def _build() -> tuple[ResourceInfo, ...]:
         Role,
         RoleBinding,
     )
+    from ._discovery import EndpointSlice
     from ._node import Namespace, Node
     from ._pod import Pod
     from ._service import ConfigMap, Endpoints, Secret, Service, ServiceAccount
@@ -79,6 +80,7 @@ def _build() -> tuple[ResourceInfo, ...]:
         (rbac, RoleBinding, "rolebindings", True, (), ()),
         (rbac, ClusterRoleBinding, "clusterrolebindings", False, (), ()),
         ("networking.k8s.io", NetworkPolicy, "networkpolicies", True, ("netpol",), ("status",)),
+        ("discovery.k8s.io", EndpointSlice, "endpointslices", True, (), ()),
     ]
     out = []
     for group, cls, plural, namespaced, short, sub in rows:

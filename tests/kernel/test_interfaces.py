@@ -71,7 +71,13 @@ class FakeProxy:
     def table(self):
         return ()
 
-    def select_backend(self, service_ip, port, protocol, client_ip, now):
+    def select_backend(self, service_ip, port, protocol, client_ip, now, exclude=frozenset()):
+        return None
+
+    def connection_opened(self, service_ip, port, protocol, backend) -> None:
+        return None
+
+    def connection_closed(self, service_ip, port, protocol, backend) -> None:
         return None
 
 
