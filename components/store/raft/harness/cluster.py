@@ -242,7 +242,10 @@ class Cluster:
             )
         for index in range(max(peer.storage.first_index(), 1), self.max_applied + 1):
             known = self.committed.get(index)
-            if known is not None and self.stored_term(peer.id, index) != known[0]:
+            # entries of later terms were committed after this (late) leader's election
+            if known is None or known[0] > term:
+                continue
+            if self.stored_term(peer.id, index) != known[0]:
                 raise SafetyViolation(
                     f"leader completeness: leader {peer.id} of term {term} lacks committed "
                     f"entry {index} of term {known[0]}"
