@@ -1,14 +1,14 @@
 """The fuzz harness catches every deliberately buggy Raft core, and passes the correct one.
 
 Each mutant (``components.store.raft.core.mutants``) is one classic student mistake. A
-seed sweep of ``tests.raft.fuzz.run_seed`` (random delivery order, loss, duplication,
-partitions, crashes that lose unpersisted state, snapshots, reads, transfers, then
+seed sweep of ``components.store.raft.harness.chaos.run_seed`` (random delivery order, loss,
+duplication, partitions, crashes that lose unpersisted state, snapshots, reads, transfers, then
 liveness checks on a healed network) must find a safety violation or a liveness failure
 for each, and find none for the correct core over the same seeds. The default run sweeps
 the mutants that are caught within a few hundred seeds; ``pytest -m slow`` sweeps them all
 and prints how many seeds each needed. Reproduce one run with
-``python -m tests.raft.fuzz SEED MUTANT``; the whole table with
-``python -m tests.raft.fuzz --sweep-mutants 2000``.
+``python -m components.store.raft.harness.chaos SEED MUTANT``; the whole table with
+``python -m components.store.raft.harness.chaos --sweep-mutants 2000``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from components.store.raft.core import Mutant
-from tests.raft.fuzz import first_failing_seed, run_seed
+from components.store.raft.harness.chaos import first_failing_seed, run_seed
 
 DEFAULT_BOUND = 250
 """Seeds the default run may spend per mutant."""

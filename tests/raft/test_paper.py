@@ -21,7 +21,7 @@ from components.store.raft.core import (
     RawNode,
     StateRole,
 )
-from tests.raft.cluster import Cluster
+from components.store.raft.harness.cluster import Cluster
 
 MT = MessageType
 
@@ -421,7 +421,7 @@ def test_leader_append_only_and_log_matching() -> None:
     Checked over randomized runs with faults.
     Reference: section 5.3
     """
-    from tests.raft.fuzz import run_seed
+    from components.store.raft.harness.chaos import run_seed
 
     for seed in range(15):
         checks: list[str] = []
@@ -514,7 +514,7 @@ def test_log_state_machine_safety_randomized() -> None:
     over seeded runs with crashes, partitions, loss, duplication and reordering).
     Reference: section 5.4.3
     """
-    from tests.raft.fuzz import run_seed
+    from components.store.raft.harness.chaos import run_seed
 
     for seed in range(20):
         result = run_seed(seed, steps=1500)
@@ -545,7 +545,7 @@ def test_figure_8_mutant_commits_by_counting_is_caught() -> None:
     replicas: S1 applies the term-2 entry that S5 later overwrites.
     Reference: section 5.4.2
     """
-    from tests.raft.cluster import SafetyViolation
+    from components.store.raft.harness.cluster import SafetyViolation
 
     with pytest.raises(SafetyViolation, match=r"leader completeness|state machine safety"):
         figure_8(frozenset({Mutant.COMMIT_OLDER_TERM_BY_COUNTING}))

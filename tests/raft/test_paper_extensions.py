@@ -25,7 +25,7 @@ from components.store.raft.core import (
     SnapshotMetadata,
     StateRole,
 )
-from tests.raft.cluster import Cluster
+from components.store.raft.harness.cluster import Cluster
 
 MT = MessageType
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.raft.scenario import REWRITE_ENV, Interpreter, parse, run_file
+from components.store.raft.harness.script import REWRITE_ENV, Interpreter, parse, run_file
 
 TESTDATA = Path(__file__).parent / "testdata"
 SCRIPTS = sorted(TESTDATA.glob("*.txt"))

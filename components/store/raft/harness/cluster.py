@@ -1,8 +1,11 @@
-"""An in-memory cluster of Raft cores for tests: a driver, a network and safety checks.
+"""An in-memory cluster of Raft cores: a driver, a network and safety checks.
 
 ``Cluster`` plays the driver for every node exactly as docs/store.md prescribes (persist
 the Ready, then send, then apply, then advance) and records what every node applied, so
-tests can check the paper's safety properties at every step.
+tests, labs and the search can check the paper's safety properties at every step. It
+drives any node built by ``node_factory`` that keeps the contract of ``harness.contract``
+(the reference ``RawNode`` by default, a student's node in the labs), and reads a node's
+state only through ``status()`` and the storage the driver persisted.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from components.store.raft.core import (
     Ready,
     StateRole,
 )
+from components.store.raft.core.errors import LogCompacted, LogUnavailable
+from components.store.raft.harness.contract import NodeFactory, RaftNode
 
 
 class SafetyViolation(AssertionError):  # noqa: N818 (a violation, not an error in the test)
@@ -41,7 +46,7 @@ class Peer:
     config: Config
     storage: MemoryStorage
     rng: random.Random
-    node: RawNode | None = None
+    node: RaftNode | None = None
     applied_index: int = 0
     state_hash: bytes = b""
     """Hash chain over every applied entry: equal hashes at an index mean equal histories."""
@@ -55,6 +60,7 @@ class Peer:
 
 
 def chain(prev: bytes, entry: Entry) -> bytes:
+    """The next link of a state hash chain: equal chains mean equal applied histories."""
     return hashlib.blake2b(
         prev + b"%d/%d/%d/" % (entry.index, entry.term, entry.type) + entry.data, digest_size=12
     ).digest()
@@ -63,7 +69,7 @@ def chain(prev: bytes, entry: Entry) -> bytes:
 class Cluster:
     """Nodes plus an in-flight message list; every operation is deterministic given a seed."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the Config fields every node shares
         self,
         ids: Iterable[int],
         seed: int = 0,
@@ -74,8 +80,10 @@ class Cluster:
         max_size_per_msg: int = 1 << 20,
         max_inflight_msgs: int = 256,
         mutants: frozenset[Mutant] = frozenset(),
+        node_factory: NodeFactory = RawNode,
     ) -> None:
         self.seed = seed
+        self.node_factory = node_factory
         self.config_fields = {
             "election_tick": election_tick,
             "heartbeat_tick": heartbeat_tick,
@@ -123,7 +131,7 @@ class Cluster:
     def restart(self, node_id: int) -> None:
         """Bring ``node_id`` back from its persisted storage only."""
         peer = self.peers[node_id]
-        peer.node = RawNode(peer.config, peer.storage, peer.rng)
+        peer.node = self.node_factory(peer.config, peer.storage, peer.rng)
         snap = peer.storage.snapshot()
         self._restore_state(peer, snap.metadata.index, snap.data)
 
@@ -132,7 +140,17 @@ class Cluster:
         peer.state_hash = data
         peer.applied_data = []
 
-    def node(self, node_id: int) -> RawNode:
+    @property
+    def election_tick(self) -> int:
+        """The base election timeout T every node was configured with (in ticks)."""
+        return int(self.config_fields["election_tick"])  # type: ignore[call-overload]
+
+    @property
+    def heartbeat_tick(self) -> int:
+        """Ticks between a leader's heartbeats."""
+        return int(self.config_fields["heartbeat_tick"])  # type: ignore[call-overload]
+
+    def node(self, node_id: int) -> RaftNode:
         node = self.peers[node_id].node
         assert node is not None, f"node {node_id} is down"
         return node
@@ -154,7 +172,7 @@ class Cluster:
             self._handle(peer, node, rd)
         return handled
 
-    def _handle(self, peer: Peer, node: RawNode, rd: Ready) -> None:
+    def _handle(self, peer: Peer, node: RaftNode, rd: Ready) -> None:
         storage = peer.storage
         if rd.snapshot is not None:
             storage.apply_snapshot(rd.snapshot)
@@ -202,33 +220,48 @@ class Cluster:
             raise SafetyViolation(
                 f"term went backwards: node {peer.id} persisted term {new.term} after {old.term}"
             )
-        if new.term == old.term and old.vote != NONE and new.vote != old.vote:
+        if new.term == old.term and old.vote not in (NONE, new.vote):
             raise SafetyViolation(
                 f"double vote: node {peer.id} voted {old.vote}, then {new.vote} in term {new.term}"
             )
         if new.vote != NONE:
             self.votes_persisted.add((peer.id, new.term, new.vote))
 
-    def _check_new_leader(self, peer: Peer, node: RawNode) -> None:
-        term = node.raft.term
+    def _check_new_leader(self, peer: Peer, node: RaftNode) -> None:
+        st = node.status()
+        term = st.hard_state.term
         other = self.leaders.setdefault(term, peer.id)
         if other != peer.id:
             raise SafetyViolation(f"election safety: nodes {other} and {peer.id} lead term {term}")
-        voters = node.raft.tracker.voters
+        voters = st.voters
         durable = [v for v in voters if (v, term, peer.id) in self.votes_persisted]
         if len(durable) < len(voters) // 2 + 1:
             raise SafetyViolation(
                 f"election safety: node {peer.id} leads term {term} but only {durable} of "
                 f"voters {list(voters)} have a durable vote for it there"
             )
-        log = node.raft.log
-        for index in range(max(log.first_index(), 1), self.max_applied + 1):
+        for index in range(max(peer.storage.first_index(), 1), self.max_applied + 1):
             known = self.committed.get(index)
-            if known is not None and log.term_or_zero(index) != known[0]:
+            # entries of later terms were committed after this (late) leader's election
+            if known is None or known[0] > term:
+                continue
+            if self.stored_term(peer.id, index) != known[0]:
                 raise SafetyViolation(
                     f"leader completeness: leader {peer.id} of term {term} lacks committed "
                     f"entry {index} of term {known[0]}"
                 )
+
+    def stored_term(self, node_id: int, index: int) -> int:
+        """Term of the entry ``node_id`` persisted at ``index`` (0: none or compacted)."""
+        try:
+            return self.peers[node_id].storage.term(index)
+        except (LogCompacted, LogUnavailable):
+            return 0
+
+    def stored_log(self, node_id: int) -> list[Entry]:
+        """The entries ``node_id`` persisted after its snapshot, in index order."""
+        storage = self.peers[node_id].storage
+        return storage.entries(storage.first_index(), storage.last_index() + 1)
 
     def _check_read(self, peer: Peer, index: int, ctx: bytes) -> None:
         floor = self.read_floor.pop((peer.id, ctx), None)
@@ -302,16 +335,28 @@ class Cluster:
         """The node that believes it leads in the highest term, or NONE."""
         best, best_term = NONE, -1
         for i in self.up_ids():
-            r = self.node(i).raft
-            if r.role == StateRole.Leader and r.term > best_term:
-                best, best_term = i, r.term
+            st = self.node(i).status()
+            if st.soft_state.role == StateRole.Leader and st.hard_state.term > best_term:
+                best, best_term = i, st.hard_state.term
         return best
+
+    def role(self, node_id: int) -> StateRole:
+        """The role ``node_id`` reports in its status."""
+        return self.node(node_id).status().soft_state.role
+
+    def term(self, node_id: int) -> int:
+        """The current term ``node_id`` reports in its status."""
+        return self.node(node_id).status().hard_state.term
+
+    def commit_index(self, node_id: int) -> int:
+        """The commit index ``node_id`` reports in its status."""
+        return self.node(node_id).status().hard_state.commit
 
     def elect(self, node_id: int) -> None:
         """Campaign ``node_id`` and run the cluster to quiescence."""
         self.node(node_id).campaign()
         self.stabilize()
-        assert self.node(node_id).raft.role == StateRole.Leader, f"{node_id} was not elected"
+        assert self.role(node_id) == StateRole.Leader, f"{node_id} was not elected"
 
     def conf_state(self, node_id: int) -> ConfState:
         return self.node(node_id).conf_state

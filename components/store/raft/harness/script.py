@@ -1,5 +1,8 @@
 """A tiny interpreter for scripted Raft scenarios with golden output (after etcd's testdata).
 
+Handouts and students script scenarios with it: ``Interpreter(node_factory=...)`` runs the
+commands against their own node (``raft-log`` then reads the persisted log).
+
 A script is a sequence of blocks::
 
     # comments are kept
@@ -31,7 +34,8 @@ from components.store.raft.core import (
     describe_entry,
     describe_message,
 )
-from tests.raft.cluster import Cluster
+from components.store.raft.harness.cluster import Cluster
+from components.store.raft.harness.contract import NodeFactory
 
 REWRITE_ENV = "KUBELAB_REWRITE"
 
@@ -47,6 +51,7 @@ class Block:
 
 
 def parse(text: str) -> list[Block]:
+    """Split a script into blocks; ``ValueError`` naming the line when one is malformed."""
     blocks: list[Block] = []
     lines = text.splitlines()
     i = 0
@@ -74,6 +79,7 @@ def parse(text: str) -> list[Block]:
 
 
 def render(blocks: list[Block], outputs: list[str]) -> str:
+    """The script text with ``outputs`` as each block's expected output."""
     parts = []
     for block, out in zip(blocks, outputs, strict=True):
         head = "\n".join([*block.comments, block.command])
@@ -82,6 +88,7 @@ def render(blocks: list[Block], outputs: list[str]) -> str:
 
 
 def describe_ready(node_id: int, rd: Ready) -> list[str]:
+    """Readable lines for one Ready, stable for golden files."""
     out = [f"> {node_id} handling Ready", f"  Ready MustSync={str(rd.must_sync).lower()}:"]
     if rd.soft_state is not None:
         out.append(f"  Lead:{rd.soft_state.lead} State:{rd.soft_state.role.name}")
@@ -111,7 +118,8 @@ def describe_ready(node_id: int, rd: Ready) -> list[str]:
 class Interpreter:
     """Runs commands against a cluster; each handler returns its printed lines."""
 
-    def __init__(self) -> None:
+    def __init__(self, node_factory: NodeFactory | None = None) -> None:
+        self.node_factory = node_factory
         self.cluster: Cluster | None = None
         self.handlers: dict[str, Callable[[list[str]], list[str]]] = {
             "add-nodes": self.add_nodes,
@@ -163,6 +171,7 @@ class Interpreter:
             check_quorum=opts.get("checkquorum", "true") == "true",
             max_size_per_msg=int(opts.get("max-size", 1 << 20)),
             max_inflight_msgs=int(opts.get("max-inflight", 256)),
+            **({} if self.node_factory is None else {"node_factory": self.node_factory}),
         )
         return self.raft_state([])
 
@@ -178,7 +187,7 @@ class Interpreter:
 
     def _propose_cc(self, via: int, cc: ConfChange) -> list[str]:
         try:
-            self.c.node(via).propose_conf_change(cc)
+            self.c.node(via).propose_conf_change(cc)  # type: ignore[attr-defined]
         except ProposalDropped as exc:
             return [f"dropped: {exc}"]
         return []
@@ -204,7 +213,7 @@ class Interpreter:
         return []
 
     def transfer_leader(self, args: list[str]) -> list[str]:
-        self.c.node(int(args[0])).transfer_leadership(int(args[1]))
+        self.c.node(int(args[0])).transfer_leadership(int(args[1]))  # type: ignore[attr-defined]
         return []
 
     def tick(self, args: list[str]) -> list[str]:
@@ -212,14 +221,12 @@ class Interpreter:
         return []
 
     def tick_heartbeat(self, args: list[str]) -> list[str]:
-        node = self.c.node(int(args[0]))
-        self.c.tick(node.id, node.raft.heartbeat_timeout)
+        self.c.tick(int(args[0]), self.c.heartbeat_tick)
         return []
 
     def tick_election(self, args: list[str]) -> list[str]:
         """Tick past the largest possible randomized election timeout (2T - 1)."""
-        node = self.c.node(int(args[0]))
-        self.c.tick(node.id, 2 * node.raft.election_timeout - 1)
+        self.c.tick(int(args[0]), 2 * self.c.election_tick - 1)
         return []
 
     def compact(self, args: list[str]) -> list[str]:
@@ -249,7 +256,7 @@ class Interpreter:
                 self.c.cut |= {(a, b), (b, a)}
         return []
 
-    def heal(self, args: list[str]) -> list[str]:
+    def heal(self, args: list[str]) -> list[str]:  # noqa: ARG002 - handlers share a shape
         self.c.heal()
         return []
 
@@ -316,7 +323,12 @@ class Interpreter:
         return out
 
     def raft_log(self, args: list[str]) -> list[str]:
-        log = self.c.node(int(args[0])).raft.log
+        raft = getattr(self.c.node(int(args[0])), "raft", None)
+        if raft is None:  # not the reference: show what the driver persisted
+            first = self.c.peers[int(args[0])].storage.first_index()
+            out = [f"snapshot at {first - 1}"] if first > 1 else []
+            return out + [describe_entry(e) for e in self.c.stored_log(int(args[0]))]
+        log = raft.log
         first = log.first_index()
         out = [f"snapshot at {first - 1}"] if first > 1 else []
         out += [describe_entry(e) for e in log.slice(first, log.last_index() + 1)]
