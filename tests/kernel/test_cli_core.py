@@ -52,7 +52,8 @@ def test_validate_reports_each_bad_part_on_its_own_line(
         f'kubelab: {path}: unknown scheduler implementation "nope" (none is installed; code '
         'outside kubelab is named as "module:attribute")',
         f'kubelab: {path}: proxy "{samples}:make_scheduler" does not implement Proxy: missing '
-        'methods "sync", "table" and "select_backend"',
+        'methods "sync", "table", "select_backend", "connection_opened" and '
+        '"connection_closed"',
     ]
     assert "FAILED" in out
 
